@@ -1,0 +1,186 @@
+"""Weight initialisers: W = init(n_in, n_out) of shape (n_in, n_out). Biases always start at 0.
+
+Introduced in chapter 1 (forward propagation), where their effect on activations through depth is
+plotted.
+
+| name             | distribution of each W_ij                                  |
+| ---------------- | ---------------------------------------------------------- |
+| ``zeros``        | 0                                                          |
+| ``uniform``      | U(low, high), default U(-0.05, 0.05)                       |
+| ``normal``       | N(mean, variance), default N(0, 0.01)                      |
+| ``xavier_uniform`` | U(-√(6/(n_in+n_out)), +√(6/(n_in+n_out)))                |
+| ``xavier_normal``  | N(0, 2/(n_in+n_out))                                     |
+| ``he_uniform``   | U(-√(6/n_in), +√(6/n_in))                                  |
+| ``he_normal``    | N(0, 2/n_in)                                               |
+
+Each initialiser takes an optional ``seed``; without one it draws from the generator the model
+passes in (seeded by the model's ``seed``), so a model is reproducible either way.
+"""
+import math
+import numbers
+
+import numpy as np
+
+__all__ = ["Initializer", "Zeros", "Uniform", "Normal", "XavierUniform", "XavierNormal",
+           "HeUniform", "HeNormal", "get", "NAMES"]
+
+
+def _check_seed(seed):
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+        raise ValueError(f"seed: expected None or a non-negative integer, got {seed!r}")
+    return seed
+
+
+def _check_real(value, argname):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{argname}: expected a finite real number, got {value!r}")
+    return float(value)
+
+
+class Initializer:
+    """Base class: ``init(n_in, n_out, rng=None, dtype="float64")`` returns W (n_in, n_out)."""
+
+    name = "initializer"
+
+    def __init__(self, seed=None):
+        self.seed = _check_seed(seed)
+
+    def _rng(self, rng):
+        if self.seed is not None:
+            return np.random.default_rng(self.seed)
+        return rng if rng is not None else np.random.default_rng()
+
+    def sample(self, rng, shape):
+        raise NotImplementedError
+
+    def __call__(self, n_in, n_out, rng=None, dtype="float64"):
+        for argname, n in (("n_in", n_in), ("n_out", n_out)):
+            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+                raise ValueError(f"{argname}: expected a positive integer, got {n!r}")
+        self.fan_in, self.fan_out = int(n_in), int(n_out)
+        return np.asarray(self.sample(self._rng(rng), (int(n_in), int(n_out))), dtype=dtype)
+
+    def get_config(self):
+        """The constructor arguments, as a JSON-friendly dict."""
+        return {"seed": self.seed}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class Zeros(Initializer):
+    """W = 0. Every neuron of a layer then computes the same thing: symmetry is never broken."""
+
+    name = "zeros"
+
+    def __init__(self):
+        super().__init__(None)
+
+    def sample(self, rng, shape):
+        return np.zeros(shape)
+
+    def get_config(self):
+        return {}
+
+
+class Uniform(Initializer):
+    """W_ij ~ U(low, high)."""
+
+    name = "uniform"
+
+    def __init__(self, low=-0.05, high=0.05, seed=None):
+        super().__init__(seed)
+        self.low, self.high = _check_real(low, "low"), _check_real(high, "high")
+        if not self.low < self.high:
+            raise ValueError(f"low, high: expected low < high, got low={low!r}, high={high!r}")
+
+    def sample(self, rng, shape):
+        return rng.uniform(self.low, self.high, size=shape)
+
+    def get_config(self):
+        return {"low": self.low, "high": self.high, "seed": self.seed}
+
+
+class Normal(Initializer):
+    """W_ij ~ N(mean, variance) (note: the *variance*, not the standard deviation)."""
+
+    name = "normal"
+
+    def __init__(self, mean=0.0, variance=0.01, seed=None):
+        super().__init__(seed)
+        self.mean, self.variance = _check_real(mean, "mean"), _check_real(variance, "variance")
+        if self.variance < 0:
+            raise ValueError(f"variance: expected a non-negative number, got {variance!r}")
+
+    def sample(self, rng, shape):
+        return rng.normal(self.mean, math.sqrt(self.variance), size=shape)
+
+    def get_config(self):
+        return {"mean": self.mean, "variance": self.variance, "seed": self.seed}
+
+
+class XavierUniform(Initializer):
+    """Glorot/Xavier uniform: W_ij ~ U(-l, l) with l = √(6 / (n_in + n_out))."""
+
+    name = "xavier_uniform"
+
+    def sample(self, rng, shape):
+        limit = math.sqrt(6.0 / (shape[0] + shape[1]))
+        return rng.uniform(-limit, limit, size=shape)
+
+
+class XavierNormal(Initializer):
+    """Glorot/Xavier normal: W_ij ~ N(0, 2 / (n_in + n_out))."""
+
+    name = "xavier_normal"
+
+    def sample(self, rng, shape):
+        return rng.normal(0.0, math.sqrt(2.0 / (shape[0] + shape[1])), size=shape)
+
+
+class HeUniform(Initializer):
+    """He/Kaiming uniform: W_ij ~ U(-l, l) with l = √(6 / n_in)."""
+
+    name = "he_uniform"
+
+    def sample(self, rng, shape):
+        limit = math.sqrt(6.0 / shape[0])
+        return rng.uniform(-limit, limit, size=shape)
+
+
+class HeNormal(Initializer):
+    """He/Kaiming normal: W_ij ~ N(0, 2 / n_in)."""
+
+    name = "he_normal"
+
+    def sample(self, rng, shape):
+        return rng.normal(0.0, math.sqrt(2.0 / shape[0]), size=shape)
+
+
+_CLASSES = (Zeros, Uniform, Normal, XavierUniform, XavierNormal, HeUniform, HeNormal)
+_REGISTRY = {cls.name: cls for cls in _CLASSES}
+_ALIASES = {"glorot_uniform": "xavier_uniform", "glorot_normal": "xavier_normal",
+            "kaiming_uniform": "he_uniform", "kaiming_normal": "he_normal", "zero": "zeros"}
+NAMES = tuple(_REGISTRY)
+
+
+def get(init, argname="init"):
+    """Return an Initializer for a name such as ``"he_normal"`` or an Initializer object."""
+    if isinstance(init, Initializer):
+        return init
+    if isinstance(init, str):
+        key = init.strip().lower()
+        key = _ALIASES.get(key, key)
+        if key in _REGISTRY:
+            return _REGISTRY[key]()
+        raise ValueError(f"{argname}: unknown initializer {init!r}; expected one of {', '.join(NAMES)}")
+    raise TypeError(f"{argname}: expected an initializer name (str) or ffnn.init.Initializer, "
+                    f"got {type(init).__name__}")
+
+
+def from_config(name, config):
+    """Rebuild an initializer from its ``name`` and ``get_config()`` (used by ffnn.load)."""
+    if name not in _REGISTRY:
+        raise ValueError(f"init: unknown initializer {name!r} in saved model")
+    return _REGISTRY[name](**config)

@@ -1,0 +1,149 @@
+"""Optimisers: how a parameter θ moves given its gradient dθ and the learning rate lr.
+
+Introduced in chapter 3 (weight updates).
+
+- SGD:       θ ← θ - lr dθ
+- Momentum:  v ← β v - lr dθ;  θ ← θ + v
+- Adam:      m ← β₁ m + (1-β₁) dθ;  s ← β₂ s + (1-β₂) dθ²;
+             θ ← θ - lr m̂ / (√ŝ + eps) with m̂ = m/(1-β₁ᵗ), ŝ = s/(1-β₂ᵗ)
+
+Updates are in place, so a model's arrays keep their identity (views into them stay valid).
+Each optimiser's state is a list of arrays plus a step counter, so it can be saved exactly.
+"""
+import math
+import numbers
+
+import numpy as np
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "get", "NAMES"]
+
+
+def _check_unit(value, argname):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"{argname}: expected a number in [0, 1), got {value!r}")
+    return float(value)
+
+
+class Optimizer:
+    """Base class. ``step(params, grads, lr)`` updates every array of ``params`` in place."""
+
+    name = "optimizer"
+
+    def __init__(self):
+        self.state = []  # one list of arrays per parameter
+        self.t = 0
+
+    def get_config(self):
+        return {}
+
+    def _init_state(self, params):
+        raise NotImplementedError
+
+    def step(self, params, grads, lr):
+        """params, grads: equally long lists of arrays; lr: learning rate (float)."""
+        if not self.state:
+            self.state = self._init_state(params)
+        self.t += 1
+        for i, (p, d) in enumerate(zip(params, grads)):
+            self._update(p, d, lr, self.state[i])
+
+    def _update(self, p, d, lr, state):
+        raise NotImplementedError
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+    def same_config(self, other):
+        return type(self) is type(other) and self.get_config() == other.get_config()
+
+
+class SGD(Optimizer):
+    """θ ← θ - lr dθ."""
+
+    name = "sgd"
+
+    def _init_state(self, params):
+        return [[] for _ in params]
+
+    def _update(self, p, d, lr, state):
+        p -= p.dtype.type(lr) * d
+
+
+class Momentum(Optimizer):
+    """Heavy-ball momentum: v ← β v - lr dθ; θ ← θ + v (v starts at 0)."""
+
+    name = "momentum"
+
+    def __init__(self, beta=0.9):
+        super().__init__()
+        self.beta = _check_unit(beta, "beta")
+
+    def get_config(self):
+        return {"beta": self.beta}
+
+    def _init_state(self, params):
+        return [[np.zeros_like(p)] for p in params]
+
+    def _update(self, p, d, lr, state):
+        v = state[0]
+        v *= p.dtype.type(self.beta)
+        v -= p.dtype.type(lr) * d
+        p += v
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) with bias correction."""
+
+    name = "adam"
+
+    def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__()
+        self.beta1 = _check_unit(beta1, "beta1")
+        self.beta2 = _check_unit(beta2, "beta2")
+        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
+            raise ValueError(f"eps: expected a positive number, got {eps!r}")
+        self.eps = float(eps)
+
+    def get_config(self):
+        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+    def _init_state(self, params):
+        return [[np.zeros_like(p), np.zeros_like(p)] for p in params]
+
+    def _update(self, p, d, lr, state):
+        m, s = state
+        t = self.t
+        m *= p.dtype.type(self.beta1)
+        m += p.dtype.type(1 - self.beta1) * d
+        s *= p.dtype.type(self.beta2)
+        s += p.dtype.type(1 - self.beta2) * (d * d)
+        # Fold both bias corrections into the step size: lr √(1-β₂ᵗ) / (1-β₁ᵗ).
+        step = lr * math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
+        eps_hat = self.eps * math.sqrt(1 - self.beta2 ** t)
+        p -= p.dtype.type(step) * m / (np.sqrt(s) + p.dtype.type(eps_hat))
+
+
+_CLASSES = (SGD, Momentum, Adam)
+_REGISTRY = {cls.name: cls for cls in _CLASSES}
+NAMES = tuple(_REGISTRY)
+
+
+def get(optimizer, argname="optimizer"):
+    """Return an Optimizer for a name (``"sgd"``, ``"momentum"``, ``"adam"``) or an Optimizer."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, str):
+        key = optimizer.strip().lower()
+        if key in _REGISTRY:
+            return _REGISTRY[key]()
+        raise ValueError(f"{argname}: unknown optimizer {optimizer!r}; expected one of {', '.join(NAMES)}")
+    raise TypeError(f"{argname}: expected an optimizer name (str) or ffnn.optim.Optimizer, "
+                    f"got {type(optimizer).__name__}")
+
+
+def from_config(name, config):
+    """Rebuild an optimizer from its name and ``get_config()`` (used by ffnn.load)."""
+    if name not in _REGISTRY:
+        raise ValueError(f"optimizer: unknown optimizer {name!r} in saved model")
+    return _REGISTRY[name](**config)

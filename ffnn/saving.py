@@ -1,0 +1,118 @@
+"""Saving and loading models: one ``.npz`` file of plain arrays plus a JSON header.
+
+Introduced in chapter 3 (saving and loading).
+
+The file is read with ``allow_pickle=False``, so loading never executes code. It holds every
+parameter, the optimizer's state and step count, the shuffling generator's state and the history,
+so a loaded model continues training exactly (bit for bit) as the original would have.
+"""
+import json
+import zipfile
+
+import numpy as np
+
+from . import init as _init
+from . import optim as _optim
+from . import regularization as _regularization
+from .history import History
+
+__all__ = ["save", "load", "FORMAT", "VERSION"]
+
+FORMAT = "ffnn-model"
+VERSION = 1
+
+
+def _header(model):
+    opt = model.optimizer
+    return {
+        "format": FORMAT, "version": VERSION,
+        "layer_sizes": model.layer_sizes, "activations": model.activations, "loss": model.loss_name,
+        "init": [{"name": layer.init.name, "config": layer.init.get_config()} for layer in model.layers],
+        "regularization": None if model.regularization is None else
+        {"name": model.regularization.name, "lam": model.regularization.lam},
+        "rmsnorm": model.rmsnorm, "eps": model.eps, "seed": model.seed, "dtype": model.dtype.name,
+        "rng_state": model.rng.bit_generator.state,
+        "history": dict(model.history),
+        "optimizer": None if opt is None else
+        {"name": opt.name, "config": opt.get_config(), "t": opt.t,
+         "state_sizes": [len(s) for s in opt.state]},
+    }
+
+
+def save(model, path):
+    """Write ``model`` to ``path`` exactly as named (no extension is added)."""
+    arrays = {name: p for name, p in model.parameters()}
+    if model.optimizer is not None:
+        for i, state in enumerate(model.optimizer.state):
+            for j, s in enumerate(state):
+                arrays[f"optimizer.{i}.{j}"] = s
+    header = json.dumps(_header(model)).encode("utf-8")
+    arrays["__header__"] = np.frombuffer(header, dtype=np.uint8)
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def _fail(path, why):
+    return ValueError(f"path: {str(path)!r} is not a readable ffnn model file ({why})")
+
+
+def load(path):
+    """Read a model written by :func:`save`. Raises ValueError for a corrupt or foreign file."""
+    from .network import FFNN
+
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise _fail(path, f"{type(exc).__name__}: {exc}") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise _fail(path, "a single .npy array, not an .npz archive")
+    with archive:
+        try:
+            names = set(archive.files)
+            if "__header__" not in names:
+                raise _fail(path, "no ffnn header")
+            header = json.loads(archive["__header__"].tobytes().decode("utf-8"))
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                raise _fail(path, "the header does not describe an ffnn model")
+            if header.get("version") != VERSION:
+                raise _fail(path, f"format version {header.get('version')!r}; this ffnn reads {VERSION}")
+            arrays = {name: archive[name] for name in names if name != "__header__"}
+        except ValueError as exc:
+            if str(exc).startswith("path:"):
+                raise
+            # np.load refuses object arrays (pickles) here, without running them.
+            raise _fail(path, f"{type(exc).__name__}: {exc}") from None
+        except (OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError) as exc:
+            raise _fail(path, f"{type(exc).__name__}: {exc}") from None
+    try:
+        reg = header["regularization"]
+        model = FFNN(header["layer_sizes"], header["activations"], header["loss"],
+                     init=[_init.from_config(i["name"], i["config"]) for i in header["init"]],
+                     regularization=None if reg is None else
+                     _regularization.get((reg["name"], reg["lam"])),
+                     rmsnorm=header["rmsnorm"], seed=header["seed"], dtype=header["dtype"], eps=header["eps"])
+        for name, p in model.parameters():
+            saved = arrays.pop(name)
+            if saved.shape != p.shape or saved.dtype != p.dtype:
+                raise _fail(path, f"{name} has shape {saved.shape} and dtype {saved.dtype}, "
+                                  f"expected {p.shape} and {p.dtype}")
+            p[...] = saved
+        model.rng.bit_generator.state = header["rng_state"]
+        model.history = History({k: list(v) for k, v in header["history"].items()})
+        opt = header["optimizer"]
+        if opt is not None:
+            model.optimizer = _optim.from_config(opt["name"], opt["config"])
+            model.optimizer.t = int(opt["t"])
+            model.optimizer.state = [[arrays.pop(f"optimizer.{i}.{j}") for j in range(n)]
+                                     for i, n in enumerate(opt["state_sizes"])]
+    except (KeyError, TypeError) as exc:
+        raise _fail(path, f"missing or malformed entry {exc}") from None
+    except ValueError as exc:
+        if str(exc).startswith("path:"):
+            raise
+        raise _fail(path, str(exc)) from None
+    if arrays:
+        raise _fail(path, f"unexpected arrays {sorted(arrays)}")
+    return model
