@@ -2,8 +2,14 @@
 
 >>> import ffnn
 >>> model = ffnn.FFNN([784, 128, 64, 10], ["relu", "relu", "softmax"], "categorical_crossentropy")
+
+The core (this namespace) needs only NumPy. The submodules ``plot``, ``widgets``, ``datasets``,
+``experiments``, ``autograd`` and ``sklearn`` are imported on first use, so ``import ffnn`` stays
+fast and scikit-learn / ipywidgets stay optional.
 """
-from . import activations, init, losses, optim
+import importlib
+
+from . import activations, init, losses, optim, regularization
 from .gradcheck import gradcheck
 from .history import History
 from .layers import Dense
@@ -13,5 +19,13 @@ from .saving import load
 
 __version__ = "0.1.0"
 
+_LAZY = ("autograd", "datasets", "experiments", "plot", "sklearn", "widgets")
+
 __all__ = ["FFNN", "Dense", "History", "L1", "L2", "DivergenceError", "gradcheck", "load",
-           "activations", "init", "losses", "optim", "__version__"]
+           "activations", "init", "losses", "optim", "regularization", "__version__", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'ffnn' has no attribute {name!r}")

@@ -282,6 +282,9 @@ class FFNN:
         params = [p for _, p in self.parameters()]
         grads = [d for _, d in self.gradients()]
         N = X.shape[0]
+        if shuffle:  # gather each shuffled batch into the same two buffers instead of new arrays
+            Xbuf = np.empty((min(batch_size, N), X.shape[1]), dtype=X.dtype)
+            Ybuf = np.empty((min(batch_size, N), Y.shape[1]), dtype=Y.dtype)
         best, best_params, wait = np.inf, None, 0
         progress = Progress(epochs, verbose)
         try:
@@ -292,7 +295,8 @@ class FFNN:
                     for start in range(0, N, batch_size):
                         if shuffle:
                             idx = order[start:start + batch_size]
-                            Xb, Yb = X[idx], Y[idx]
+                            Xb = np.take(X, idx, axis=0, out=Xbuf[:idx.size])
+                            Yb = np.take(Y, idx, axis=0, out=Ybuf[:idx.size])
                         else:
                             Xb, Yb = X[start:start + batch_size], Y[start:start + batch_size]
                         y_hat = self._forward(Xb)

@@ -43,11 +43,15 @@ class Optimizer:
         """params, grads: equally long lists of arrays; lr: learning rate (float)."""
         if not self.state:
             self.state = self._init_state(params)
+        if len(getattr(self, "_scratch", ())) != len(params):
+            # Work space for lr * dθ, so a step allocates nothing (not part of the saved state).
+            self._scratch = [np.empty_like(p) for p in params]
         self.t += 1
         for i, (p, d) in enumerate(zip(params, grads)):
-            self._update(p, d, lr, self.state[i])
+            self._update(p, d, lr, self.state[i], self._scratch[i])
 
-    def _update(self, p, d, lr, state):
+    def _update(self, p, d, lr, state, tmp):
+        """Update p in place from its gradient d; ``tmp`` is scratch space shaped like p."""
         raise NotImplementedError
 
     def __repr__(self):
@@ -66,8 +70,8 @@ class SGD(Optimizer):
     def _init_state(self, params):
         return [[] for _ in params]
 
-    def _update(self, p, d, lr, state):
-        p -= p.dtype.type(lr) * d
+    def _update(self, p, d, lr, state, tmp):
+        p -= np.multiply(d, p.dtype.type(lr), out=tmp)
 
 
 class Momentum(Optimizer):
@@ -85,10 +89,10 @@ class Momentum(Optimizer):
     def _init_state(self, params):
         return [[np.zeros_like(p)] for p in params]
 
-    def _update(self, p, d, lr, state):
+    def _update(self, p, d, lr, state, tmp):
         v = state[0]
         v *= p.dtype.type(self.beta)
-        v -= p.dtype.type(lr) * d
+        v -= np.multiply(d, p.dtype.type(lr), out=tmp)
         p += v
 
 
@@ -111,17 +115,25 @@ class Adam(Optimizer):
     def _init_state(self, params):
         return [[np.zeros_like(p), np.zeros_like(p)] for p in params]
 
-    def _update(self, p, d, lr, state):
+    def _update(self, p, d, lr, state, tmp):
         m, s = state
         t = self.t
-        m *= p.dtype.type(self.beta1)
-        m += p.dtype.type(1 - self.beta1) * d
-        s *= p.dtype.type(self.beta2)
-        s += p.dtype.type(1 - self.beta2) * (d * d)
-        # Fold both bias corrections into the step size: lr √(1-β₂ᵗ) / (1-β₁ᵗ).
+        dt = p.dtype.type
+        m *= dt(self.beta1)
+        m += np.multiply(d, dt(1 - self.beta1), out=tmp)
+        s *= dt(self.beta2)
+        np.multiply(d, d, out=tmp)
+        tmp *= dt(1 - self.beta2)
+        s += tmp
+        # Fold both bias corrections into the step size and eps:
+        # lr m̂ / (√ŝ + eps) = lr √(1-β₂ᵗ)/(1-β₁ᵗ) · m / (√s + eps √(1-β₂ᵗ)).
         step = lr * math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
         eps_hat = self.eps * math.sqrt(1 - self.beta2 ** t)
-        p -= p.dtype.type(step) * m / (np.sqrt(s) + p.dtype.type(eps_hat))
+        np.sqrt(s, out=tmp)
+        tmp += dt(eps_hat)
+        np.divide(m, tmp, out=tmp)
+        tmp *= dt(step)
+        p -= tmp
 
 
 _CLASSES = (SGD, Momentum, Adam)

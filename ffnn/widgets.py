@@ -1,0 +1,248 @@
+"""Interactive widgets for the book. Each widget is one class whose logic is plain Python.
+
+A widget changes state through an ordinary method (``set``) and draws with matplotlib, so tests
+drive it without a browser by setting values and checking the numbers and artists it produces.
+Its ``widget()`` method wraps that method in ipywidgets controls. ipywidgets is imported there,
+inside ``widget()``, so ``import ffnn`` never needs it.
+
+- :class:`SurfaceExplorer` (chapter 1): the output surface of a tiny 2 → 2 → 1 network.
+"""
+import base64
+import io
+import math
+import numbers
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from . import activations as _activations
+from .network import FFNN
+
+__all__ = ["SurfaceExplorer"]
+
+
+def _import_ipywidgets():
+    try:
+        import ipywidgets
+    except ImportError:  # pragma: no cover - ipywidgets is in the book and test extras
+        raise ImportError("widget(): needs ipywidgets; install it with "
+                          "pip install 'ffnn[book]' (or pip install ipywidgets)") from None
+    return ipywidgets
+
+
+def _png_output(figure, dpi=96):
+    """The figure as one notebook output (a PNG display_data dict), for an ipywidgets Output.
+
+    Setting ``Output.outputs`` from the kernel needs no front end to route messages, so the
+    output is also stored in the embedded widget state of an executed notebook.
+    """
+    buf = io.BytesIO()
+    figure.savefig(buf, format="png", dpi=dpi)
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+                     "text/plain": repr(figure)}}
+
+
+class SurfaceExplorer:
+    """The output ŷ of a 2 → 2 → 1 :class:`ffnn.FFNN` drawn over the square [-lim, lim]².
+
+    The nine parameters are named after the arrays they live in (indices start at 1, row = input,
+    column = unit, as in W (n_in, n_out)):
+
+    - ``W1_ij`` = ``model.layers[0].W[i-1, j-1]``, from input x_i to hidden unit j;
+      ``b1_j`` = ``model.layers[0].b[j-1]``;
+    - ``W2_j1`` = ``model.layers[1].W[j-1, 0]``, from hidden unit j to the output;
+      ``b2_1`` = ``model.layers[1].b[0]``.
+
+    ``activation`` is the hidden layer's activation, ``output`` the output layer's. The picture is
+    ffnn's own forward pass: ``surface()`` is ``model.predict(grid)`` reshaped to (res, res), with
+    row k at x_2 = ``xs[k]`` and column l at x_1 = ``xs[l]``. The dashed lines are where each
+    hidden unit's pre-activation z_j = x_1 W1_1j + x_2 W1_2j + b1_j is 0.
+
+    Parameters
+    ----------
+    resolution : int
+        Grid points per axis (at least 2).
+    lim : float
+        Half-width of the square that is drawn.
+    **values
+        Initial parameters and activations, as for :meth:`set`.
+
+    Introduced in chapter 1 (forward propagation).
+    """
+
+    NAMES = ("W1_11", "W1_12", "W1_21", "W1_22", "b1_1", "b1_2", "W2_11", "W2_21", "b2_1")
+    DEFAULTS = {"W1_11": 2.0, "W1_12": 2.0, "W1_21": 1.0, "W1_22": 1.0, "b1_1": 1.0, "b1_2": -1.0,
+                "W2_11": 4.0, "W2_21": -4.0, "b2_1": -3.0, "activation": "tanh", "output": "sigmoid"}
+    # (layer, array, row, column) of every parameter name
+    _WHERE = {"W1_11": (0, "W", 0, 0), "W1_12": (0, "W", 0, 1), "W1_21": (0, "W", 1, 0),
+              "W1_22": (0, "W", 1, 1), "b1_1": (0, "b", 0, None), "b1_2": (0, "b", 1, None),
+              "W2_11": (1, "W", 0, 0), "W2_21": (1, "W", 1, 0), "b2_1": (1, "b", 0, None)}
+    # Bounded outputs get a fixed colour scale, so moving a slider does not rescale the colours.
+    _RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+    SLIDER_RANGE = (-5.0, 5.0)
+
+    def __init__(self, resolution=101, lim=3.0, **values):
+        if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral) or resolution < 2:
+            raise ValueError(f"resolution: expected an integer >= 2, got {resolution!r}")
+        if isinstance(lim, bool) or not isinstance(lim, numbers.Real) or not (math.isfinite(lim) and lim > 0):
+            raise ValueError(f"lim: expected a finite positive number, got {lim!r}")
+        self.resolution, self.lim = int(resolution), float(lim)
+        self.xs = np.linspace(-self.lim, self.lim, self.resolution)
+        x1, x2 = np.meshgrid(self.xs, self.xs)
+        self.grid = np.column_stack([x1.ravel(), x2.ravel()])   # (res², 2): the batch we draw
+        self.model = FFNN([2, 2, 1], [self.DEFAULTS["activation"], self.DEFAULTS["output"]],
+                          loss="mse", init="zeros")
+        self._out = None       # the ipywidgets Output, once widget() has been called
+        self._controls = {}    # name -> ipywidgets control, once widget() has been called
+        self._syncing = False
+        self._build_figure()
+        self.set(**{**self.DEFAULTS, **values})
+
+    # ------------------------------------------------------------------ state
+    @property
+    def parameters(self):
+        """{name: value} of the nine weights and biases, in the order of :attr:`NAMES`."""
+        out = {}
+        for name in self.NAMES:
+            layer, array, i, j = self._WHERE[name]
+            arr = getattr(self.model.layers[layer], array)
+            out[name] = float(arr[i] if j is None else arr[i, j])
+        return out
+
+    @property
+    def activation(self):
+        return self.model.activations[0]
+
+    @property
+    def output(self):
+        return self.model.activations[1]
+
+    def set(self, **values):
+        """Change any parameters (``W1_11=...``) and/or ``activation=``/``output=``; redraw.
+
+        Every value is checked before anything changes. Controls made by :meth:`widget` move to
+        the new values (a slider clips them to its range). Returns the matplotlib Figure.
+        """
+        allowed = self.NAMES + ("activation", "output")
+        unknown = [k for k in values if k not in allowed]
+        if unknown:
+            raise ValueError(f"{unknown[0]}: unknown parameter; expected one of {', '.join(allowed)}")
+        numbers_ = {}
+        for name in self.NAMES:
+            if name in values:
+                v = values[name]
+                if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                    raise TypeError(f"{name}: expected a real number, got {v!r}")
+                if not math.isfinite(v):
+                    raise ValueError(f"{name}: expected a finite number, got {v!r}")
+                numbers_[name] = float(v)
+        hidden = _activations.get(values.get("activation", self.activation), "activation").name
+        output = _activations.get(values.get("output", self.output), "output").name
+        if output == "softmax":
+            raise ValueError("output: softmax over a single output unit is always 1; "
+                             f"expected one of {', '.join(n for n in _activations.NAMES if n != 'softmax')}")
+
+        if (hidden, output) != (self.activation, self.output):
+            old = self.model
+            self.model = FFNN([2, 2, 1], [hidden, output], loss="mse", init="zeros")
+            for new_layer, old_layer in zip(self.model.layers, old.layers):
+                new_layer.W[...], new_layer.b[...] = old_layer.W, old_layer.b
+        for name, v in numbers_.items():
+            layer, array, i, j = self._WHERE[name]
+            getattr(self.model.layers[layer], array)[(i,) if j is None else (i, j)] = v
+        self._sync_controls()
+        return self._redraw()
+
+    def surface(self):
+        """ŷ on the grid as a (resolution, resolution) array: ffnn's forward pass, nothing else."""
+        return self.model.predict(self.grid).reshape(self.resolution, self.resolution)
+
+    # ------------------------------------------------------------------ drawing
+    def _build_figure(self):
+        # A bare Figure (not pyplot): no global state, and nothing is shown twice in a notebook.
+        self.figure = Figure(figsize=(4.6, 3.8), layout="constrained")
+        self.ax = self.figure.add_subplot()
+        zeros = np.zeros((self.resolution, self.resolution))
+        self.image = self.ax.imshow(zeros, origin="lower", cmap="viridis", interpolation="nearest",
+                                    extent=(-self.lim, self.lim, -self.lim, self.lim))
+        self.colorbar = self.figure.colorbar(self.image, ax=self.ax, label=r"$\hat{y}$")
+        self.lines = [self.ax.plot([], [], ls="--", color=c, lw=1.5, label=f"$z_{j + 1} = 0$")[0]
+                      for j, c in enumerate(("white", "tab:red"))]
+        self.ax.set(xlim=(-self.lim, self.lim), ylim=(-self.lim, self.lim), xlabel="$x_1$", ylabel="$x_2$")
+        self.ax.legend(loc="upper right", fontsize="small", framealpha=0.6)
+
+    def _zero_line(self, w1, w2, b):
+        """Points of the line x_1 w1 + x_2 w2 + b = 0 across the square (empty if w = 0)."""
+        t = np.array([-self.lim, self.lim])
+        if abs(w2) >= abs(w1) and w2 != 0:
+            return t, -(w1 * t + b) / w2
+        if w1 != 0:
+            return -(w2 * t + b) / w1, t
+        return np.array([]), np.array([])
+
+    def _redraw(self):
+        y_hat = self.surface()
+        self.image.set_data(y_hat)
+        lo, hi = self._RANGES.get(self.output, (float(y_hat.min()), float(y_hat.max())))
+        if hi - lo < 1e-9:  # a flat surface: give the colour scale some width
+            lo, hi = lo - 0.5, hi + 0.5
+        self.image.set_clim(lo, hi)
+        W, b = self.model.layers[0].W, self.model.layers[0].b
+        for j, line in enumerate(self.lines):
+            line.set_data(*self._zero_line(W[0, j], W[1, j], b[j]))
+        self.ax.set_title(f"2 → 2 ({self.activation}) → 1 ({self.output})", fontsize="medium")
+        if self._out is not None:
+            self._out.outputs = (_png_output(self.figure),)
+        return self.figure
+
+    # ------------------------------------------------------------------ ipywidgets
+    def _sync_controls(self):
+        """Move existing controls to the model's values (after a set() from code)."""
+        if not self._controls or self._syncing:
+            return
+        current = {**self.parameters, "activation": self.activation, "output": self.output}
+        self._syncing = True
+        try:
+            for name, control in self._controls.items():
+                if control.value != current[name]:
+                    control.value = current[name]
+        finally:
+            self._syncing = False
+
+    def _on_change(self, name, new):
+        if not self._syncing:
+            self.set(**{name: new})
+
+    def widget(self):
+        """An ipywidgets box: a slider per parameter, two activation dropdowns and the plot.
+
+        Moving a control calls :meth:`set`, so the picture is always ffnn's forward pass.
+        """
+        widgets = _import_ipywidgets()
+        lo, hi = self.SLIDER_RANGE
+        style = {"description_width": "72px"}
+        layout = widgets.Layout(width="280px")
+        narrow = widgets.Layout(width="250px")   # a dropdown has no readout beside it
+        controls = {name: widgets.FloatSlider(value=float(np.clip(v, lo, hi)), min=lo, max=hi, step=0.1,
+                                              description=name, continuous_update=False,
+                                              style=style, layout=layout)
+                    for name, v in self.parameters.items()}
+        choices = list(_activations.NAMES)
+        controls["activation"] = widgets.Dropdown(options=choices, value=self.activation,
+                                                  description="activation", style=style, layout=narrow)
+        controls["output"] = widgets.Dropdown(options=[n for n in choices if n != "softmax"], value=self.output,
+                                              description="output", style=style, layout=narrow)
+        self._controls = controls
+        self._out = widgets.Output()
+        # Sliders clip out-of-range values; the model follows what the sliders show.
+        self.set(**{name: c.value for name, c in controls.items()})
+        for name, control in controls.items():
+            control.observe(lambda change, name=name: self._on_change(name, change["new"]), names="value")
+
+        def column(title, names):
+            return widgets.VBox([widgets.HTML(f"<b>{title}</b>")] + [controls[n] for n in names])
+
+        panel = widgets.VBox([column("hidden layer", self.NAMES[:6] + ("activation",)),
+                              column("output layer", self.NAMES[6:] + ("output",))])
+        return widgets.HBox([panel, self._out])
