@@ -1,0 +1,438 @@
+"""Pictures of a network: its graph, histograms of W and dW, training curves, and the computation
+graph of the scalar autograd engine.
+
+Introduced in chapter 4 ("Looking inside the network"); :func:`autograd_graph` in chapter 2.
+
+Every function returns the matplotlib Figure it drew on, and the artists carry the numbers they
+show, so a picture can be tested like any other result:
+
+- :func:`graph`: the LineCollection with gid ``"edges"`` holds the drawn weights in ``get_array()``;
+  the scatter with gid ``"nodes"`` holds the biases; texts with gid ``"more"`` say how many neurons
+  of a layer were left out.
+- :func:`weights` / :func:`gradients`: one histogram per (model, layer); its bar heights are counts.
+- :func:`history`: the Line2D y-data are the per-epoch values.
+
+Signs use one diverging colormap centred at 0: blue negative, grey about 0, red positive.
+"""
+import numbers
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
+from matplotlib.ticker import MaxNLocator
+
+__all__ = ["graph", "select_neurons", "weights", "gradients", "history", "autograd_graph", "CMAP"]
+
+CMAP = "coolwarm"
+_SHOW = ("weights", "gradients")
+_SELECT = ("largest", "random")
+
+
+# ---- validation shared by the model pictures ----------------------------------------------------
+def _check_model(model, argname="model"):
+    from .network import FFNN
+    if not isinstance(model, FFNN):
+        raise TypeError(f"{argname}: expected an ffnn.FFNN, got {type(model).__name__}")
+    return model
+
+
+def _check_choice(value, argname, choices):
+    if value not in choices:
+        raise ValueError(f"{argname}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
+def _is_int(x):
+    return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
+
+
+def _params(model, show):
+    """[(A, c)] per layer: (W, b), or (dW, db) of the last backward pass."""
+    if show == "weights":
+        return [(layer.W, layer.b) for layer in model.layers]
+    # Gradients start as zeros and every backward pass overwrites them; all-zero means "never
+    # computed" (a trained or half-trained network never has every dW and db exactly 0).
+    if not any(np.any(d) for _, d in model.gradients()):
+        raise RuntimeError("show='gradients': the model has no gradients yet; run model.forward(X) "
+                           "and model.backward(Y) (or model.fit) first")
+    return [(layer.dW, layer.db) for layer in model.layers]
+
+
+# ---- the network as a layered graph -------------------------------------------------------------
+def select_neurons(model, neurons=None, max_neurons=12, select="largest", seed=0, show="weights"):
+    """Indices of the neurons :func:`graph` draws: a list with one sorted int array per layer of
+    ``model.layer_sizes`` (index 0 = the inputs).
+
+    ``neurons={k: [i, ...]}`` fixes layer k's neurons. Any other layer wider than ``max_neurons``
+    keeps ``max_neurons`` of them: the ones with the largest Σ|w| over their incoming and outgoing
+    weights (``select="largest"``; ``show="gradients"`` ranks by |dW|) or a seeded random sample
+    (``select="random"``).
+    """
+    _check_model(model)
+    _check_choice(show, "show", _SHOW)
+    _check_choice(select, "select", _SELECT)
+    if not _is_int(max_neurons) or max_neurons < 1:
+        raise ValueError(f"max_neurons: expected a positive integer, got {max_neurons!r}")
+    sizes = model.layer_sizes
+    chosen = {}
+    if neurons is not None:
+        if not isinstance(neurons, Mapping):
+            raise TypeError(f"neurons: expected a dict {{layer index: [neuron indices]}}, got "
+                            f"{type(neurons).__name__}")
+        for k, idx in neurons.items():
+            if not _is_int(k) or not 0 <= k < len(sizes):
+                raise ValueError(f"neurons: layer index {k!r} out of range; expected 0..{len(sizes) - 1} "
+                                 f"for layer_sizes={sizes}")
+            arr = np.asarray(list(idx) if not isinstance(idx, np.ndarray) else idx)
+            if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "iu":
+                raise ValueError(f"neurons[{k}]: expected a non-empty list of integers, got {idx!r}")
+            if arr.min() < 0 or arr.max() >= sizes[k] or np.unique(arr).size != arr.size:
+                raise ValueError(f"neurons[{k}]: expected distinct indices in 0..{sizes[k] - 1}, got {idx!r}")
+            chosen[int(k)] = np.sort(arr.astype(np.intp))
+    mats = [A for A, _ in _params(model, show)]
+    rng = np.random.default_rng(seed)
+    out = []
+    for k, n in enumerate(sizes):
+        if k in chosen:
+            out.append(chosen[k])
+        elif n <= max_neurons:
+            out.append(np.arange(n))
+        elif select == "random":
+            out.append(np.sort(rng.choice(n, max_neurons, replace=False)))
+        else:
+            score = np.zeros(n)
+            if k > 0:
+                score += np.abs(mats[k - 1]).sum(axis=0)
+            if k < len(mats):
+                score += np.abs(mats[k]).sum(axis=1)
+            # stable sort: ties (e.g. zero weights) keep the lowest indices
+            out.append(np.sort(np.argsort(-score, kind="stable")[:max_neurons]))
+    return out
+
+
+def _column(m):
+    """y positions of m nodes, top to bottom, one unit apart, centred on 0."""
+    return (m - 1) / 2 - np.arange(m)
+
+
+def graph(model, show="weights", neurons=None, max_neurons=12, select="largest", seed=0,
+          labels="auto", ax=None, cmap=CMAP):
+    """Draw the network as a layered graph: one node per neuron, one edge per weight.
+
+    Edge i → j between layers k and k+1 shows ``W[i, j]`` of ``model.layers[k]``: colour = sign
+    and size (diverging ``cmap``, symmetric about 0), line width ∝ |W[i, j]|. A non-input node's
+    fill colour is its bias ``b[j]`` on the same scale. ``show="gradients"`` draws dW and db of the
+    last backward pass instead (RuntimeError if there was none).
+
+    Wide layers show only a subset (see :func:`select_neurons`) and a "… N more" marker, so at most
+    ``max_neurons²`` edges are drawn per layer pair. ``labels`` (True, False or "auto" = when at
+    most 30 edges) writes the values on the edges and under the nodes. Edges are drawn in order of
+    increasing |value|, so the strongest lie on top. Returns the Figure.
+    """
+    _check_model(model)
+    _check_choice(show, "show", _SHOW)
+    if labels not in (True, False, "auto"):
+        raise ValueError(f"labels: expected True, False or 'auto', got {labels!r}")
+    shown = select_neurons(model, neurons, max_neurons, select, seed, show)
+    params = _params(model, show)
+    sizes, L = model.layer_sizes, len(model.layers)
+    ys = [_column(len(idx)) for idx in shown]
+
+    segs, vals, at = [], [], []
+    for k, (A, _) in enumerate(params):
+        sub = A[np.ix_(shown[k], shown[k + 1])]
+        y0, y1 = np.meshgrid(ys[k], ys[k + 1], indexing="ij")
+        segs.append(np.stack([np.full(sub.size, k), y0.ravel(), np.full(sub.size, k + 1), y1.ravel()], 1))
+        vals.append(sub.ravel())
+        # Where a value label sits along its edge: each target neuron gets its own distance, so
+        # the labels of the edges leaving one node do not pile up (the middle is where edges cross).
+        m = len(ys[k + 1])
+        at.append(np.tile(0.25 + 0.5 * np.arange(m) / max(m - 1, 1), len(ys[k])))
+    segs, vals = np.concatenate(segs).reshape(-1, 2, 2), np.concatenate(vals).astype(np.float64)
+    biases = np.concatenate([c[shown[k + 1]] for k, (_, c) in enumerate(params)]).astype(np.float64)
+    vmax = max(np.abs(vals).max(), np.abs(biases).max())
+    vmax = vmax if vmax > 0 else 1.0  # all zero (zero init): everything grey, thinnest lines
+    norm = Normalize(-vmax, vmax)
+    order = np.argsort(np.abs(vals), kind="stable")
+    segs, vals, at = segs[order], vals[order], np.concatenate(at)[order]
+
+    n_rows = max(len(y) for y in ys) + any(len(s) < n for s, n in zip(shown, sizes))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(1.9 * (L + 1) + 1.6, max(3.2, 0.42 * n_rows + 1.6)))
+    fig = ax.figure
+    edges = LineCollection(segs, cmap=cmap, norm=norm, linewidths=0.3 + 3.2 * np.abs(vals) / vmax,
+                           zorder=1, gid="edges")
+    edges.set_array(vals)
+    edges.update_scalarmappable()  # colours available before the first draw (tests, savefig)
+    ax.add_collection(edges)
+
+    size = 380 if n_rows <= 8 else 210
+    ax.scatter(np.zeros(len(ys[0])), ys[0], s=size, c="0.88", edgecolors="0.3", zorder=3, gid="inputs")
+    xs = np.concatenate([np.full(len(ys[k]), k) for k in range(1, L + 1)])
+    ax.scatter(xs, np.concatenate(ys[1:]), s=size, c=biases, cmap=cmap, norm=norm, edgecolors="0.3",
+               zorder=3, gid="nodes")
+
+    show_labels = labels is True or (labels == "auto" and len(vals) <= 30)
+    sym = ("W", "b") if show == "weights" else ("dW", "db")
+    if show_labels:
+        for (p0, p1), v, t in zip(segs, vals, at):
+            x, y = p0 + t * (p1 - p0)
+            ax.text(x, y, f"{v:+.2f}", fontsize=7, ha="center", va="center", zorder=4, gid="edge_label",
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
+        for x, y, c in zip(xs, np.concatenate(ys[1:]), biases):
+            ax.annotate(f"{sym[1]}={c:+.2f}", (x, y), xytext=(0, -13), textcoords="offset points",
+                        ha="center", va="top", fontsize=7, color="0.2", gid="bias_label")
+
+    top = max(y[0] for y in ys)
+    bottom = min(y[-1] for y in ys)
+    for k, (idx, n) in enumerate(zip(shown, sizes)):
+        if k == 0:
+            head = f"input\n{n}"
+        else:
+            role = "output" if k == L else f"hidden {k}"
+            head = f"{role}\n{n} {model.activations[k - 1]}"
+        ax.text(k, top + 0.9, head, ha="center", va="bottom", fontsize=9, gid="layer_label")
+        if len(idx) < n:
+            ax.text(k, ys[k][-1] - 0.85, f"… {n - len(idx)} more", ha="center", va="center",
+                    fontsize=8, color="0.3", style="italic", gid="more")
+            bottom = min(bottom, ys[k][-1] - 0.85)
+        if not show_labels:  # which neurons these are (pixel 406, hidden unit 12, digit 3, ...)
+            for y, i in zip(ys[k], idx):
+                ax.text(k, y, str(i), ha="center", va="center", fontsize=5.5, zorder=4, gid="index_label")
+    ax.set_xlim(-0.45, L + 0.45)
+    ax.set_ylim(bottom - 0.6, top + 1.7)
+    ax.axis("off")
+    what = "weights W (edges) and biases b (nodes)" if show == "weights" else \
+        "gradients dW (edges) and db (nodes) of the last backward pass"
+    ax.set_title(what, fontsize=10)
+    fig.colorbar(edges, ax=ax, shrink=0.6, pad=0.02, label=" and ".join(sym))
+    return fig
+
+
+# ---- histograms of W or dW ----------------------------------------------------------------------
+def _runs(model):
+    """[(label, FFNN)] from one model or a dict {label: model}."""
+    if isinstance(model, Mapping):
+        if not model:
+            raise ValueError("model: expected an FFNN or a non-empty dict {label: FFNN}, got {}")
+        return [(str(k), _check_model(m, f"model[{k!r}]")) for k, m in model.items()]
+    return [(None, _check_model(model))]
+
+
+def _check_layers(layers, n_layers):
+    if layers is None:
+        return list(range(n_layers))
+    items = [layers] if _is_int(layers) else layers
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
+        raise TypeError(f"layers: expected None, an int or a list of ints, got {layers!r}")
+    items = list(items)
+    if not items or not all(_is_int(i) for i in items):
+        raise ValueError(f"layers: expected a non-empty list of layer indices, got {layers!r}")
+    bad = [i for i in items if not -n_layers <= i < n_layers]
+    if bad:
+        raise ValueError(f"layers: index {bad[0]} out of range; the model has {n_layers} layers "
+                         f"(indices 0..{n_layers - 1}, or negative from the end)")
+    return [i % n_layers for i in items]
+
+
+def _histograms(model, layers, show, bins, stats, biases, log, sharex):
+    runs = _runs(model)
+    if not _is_int(bins) or bins < 1:
+        raise ValueError(f"bins: expected a positive integer, got {bins!r}")
+    idx = _check_layers(layers, min(len(m.layers) for _, m in runs))
+    data = [[_params(m, show)[i] for i in idx] for _, m in runs]
+    sym = ("W", "b") if show == "weights" else ("dW", "db")
+
+    def edges_for(cells):
+        m = max(max(np.abs(A).max(), np.abs(c).max() if biases else 0.0) for A, c in cells)
+        m = float(m) if m > 0 else 1.0
+        return np.linspace(-m, m, bins + 1)
+
+    shared = edges_for([cell for row in data for cell in row]) if sharex else None
+    fig, axes = plt.subplots(len(runs), len(idx), squeeze=False, sharex=bool(sharex),
+                             figsize=(3.3 * len(idx) + 0.4, 2.3 * len(runs) + 0.5), layout="constrained")
+    for r, ((label, m), row) in enumerate(zip(runs, data)):
+        for c, (i, (A, b)) in enumerate(zip(idx, row)):
+            ax = axes[r, c]
+            e = shared if sharex else edges_for([(A, b)])
+            arrays = [A.ravel(), b] if biases else [A.ravel()]
+            # One filled step patch per array (fast for many bins), b stacked on top of W; its
+            # values are the tops and its baseline the bottoms, so counts = values - baseline.
+            below = np.zeros(len(e) - 1)
+            for name, a, color in zip(sym, arrays, ("C0", "C1")):
+                top = below + np.histogram(a, e)[0]
+                ax.stairs(top, e, baseline=below, fill=True, color=color, label=name, gid=f"hist_{name}")
+                below = top
+            if log:
+                ax.set_yscale("log")
+                ax.set_ylim(0.7, below.max() * 2.5)
+            layer = m.layers[i]
+            ax.set_title(f"layer {i}: {sym[0]} ({layer.n_in}×{layer.n_out})", fontsize=9)
+            if c == 0:
+                ax.set_ylabel(f"{label}\ncount" if label is not None else "count")
+            if r == len(runs) - 1:
+                ax.set_xlabel(sym[0] + (f", {sym[1]}" if biases else ""))
+            if stats:
+                text = "\n".join(f"{s}: mean {a.mean():+.2g}\n{' ' * len(s)}  std {a.std():.2g}"
+                                 for s, a in zip(sym, arrays))
+                ax.text(0.98, 0.96, text, transform=ax.transAxes, ha="right", va="top", fontsize=7,
+                        family="monospace", multialignment="left", gid="stats",
+                        bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="0.8", alpha=0.9))
+            if biases and r == 0 and c == 0:
+                ax.legend(loc="upper left", fontsize=7)
+    what = "weights" if show == "weights" else "gradients of the last backward pass"
+    fig.suptitle(what, fontsize=10)
+    return fig
+
+
+def weights(model, layers=None, bins=50, stats=True, biases=False, log=False, sharex=True):
+    """Histogram of each chosen layer's W (and b with ``biases=True``, stacked on top).
+
+    ``model``: an FFNN, or a dict {label: FFNN} for one row per model (e.g. several
+    initialisations). ``layers``: layer indices (``model.layers[i]``; negative count from the end),
+    default all. With ``sharex`` every panel uses the same bins over [-m, m], m = the largest |value|
+    drawn, so widths can be compared across layers and models; ``stats`` prints mean and std;
+    ``log`` uses a log count axis. Each histogram is a StepPatch with gid ``"hist_W"`` (``"hist_b"``,
+    ``"hist_dW"``, ``"hist_db"``) whose ``get_data()`` gives the counts as ``values - baseline``;
+    a panel's counts sum to W.size (+ b.size). Returns the Figure.
+    """
+    return _histograms(model, layers, "weights", bins, stats, biases, log, sharex)
+
+
+def gradients(model, layers=None, bins=50, stats=True, biases=False, log=False, sharex=True):
+    """Like :func:`weights` for dW (and db) of the last backward pass (RuntimeError if none)."""
+    return _histograms(model, layers, "gradients", bins, stats, biases, log, sharex)
+
+
+# ---- training curves ----------------------------------------------------------------------------
+def _history_runs(h):
+    if not isinstance(h, Mapping):
+        raise TypeError(f"history: expected a History, a dict of lists or a dict {{label: History}}, "
+                        f"got {type(h).__name__}" + (" (use model.history)" if hasattr(h, "history") else ""))
+    runs = [(None, h)] if "loss" in h else [(str(k), v) for k, v in h.items()]
+    if not runs:
+        raise ValueError("history: nothing to plot; expected a non-empty 'loss' list (train for at "
+                         "least one epoch) or a dict {label: History}, got an empty dict")
+    for label, run in runs:
+        where = "history" if label is None else f"history[{label!r}]"
+        if not isinstance(run, Mapping) or not len(run.get("loss", ())):
+            raise ValueError(f"{where}: expected a dict with a non-empty 'loss' list "
+                             "(did the model train for at least one epoch?)")
+    return runs
+
+
+def history(history, logy=False):
+    """Loss per epoch (training solid, validation dashed), and accuracy in a second panel when
+    recorded. ``history``: a History / dict of lists, or a dict {label: History} to overlay runs
+    (one colour each). Returns the Figure."""
+    runs = _history_runs(history)
+    has_acc = any(run.get("accuracy") or run.get("val_accuracy") for _, run in runs)
+    fig, axes = plt.subplots(1, 1 + has_acc, squeeze=False, figsize=(5.2 * (1 + has_acc), 3.4),
+                             layout="constrained")
+    panels = [("loss", axes[0, 0])] + ([("accuracy", axes[0, 1])] if has_acc else [])
+    for metric, ax in panels:
+        for r, (label, run) in enumerate(runs):
+            for key, style, part in ((metric, "-", "training"), ("val_" + metric, "--", "validation")):
+                y = run.get(key)
+                if not y:
+                    continue
+                name = part if label is None else f"{label} ({part})"
+                ax.plot(np.arange(1, len(y) + 1), y, style, color=f"C{r}", label=name,
+                        marker="o" if len(y) <= 20 else None, markersize=3.5)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        if logy and metric == "loss":
+            ax.set_yscale("log")
+    return fig
+
+
+# ---- the scalar autograd engine's computation graph ---------------------------------------------
+def _nodes(root):
+    """Every node under ``root`` once, children before parents (relies only on ``_prev``)."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node._prev) if id(child) not in seen)
+    return order
+
+
+def autograd_graph(value, show_grad=True, ax=None, max_nodes=150, fmt=".4f"):
+    """Draw the computation graph below ``value``, inputs on the left, ``value`` on the right.
+
+    Each node is a box "label / data / grad"; a node made by an operation gets a round op node
+    (``_op``: +, *, tanh, …) between it and its operands. A node's column is its longest distance
+    from ``value``, so every arrow points right. Works with any object that has ``data``, ``grad``,
+    ``_prev`` (operands) and ``_op`` (like ``ffnn.autograd.Value``). Returns the Figure.
+    """
+    for attr in ("data", "grad", "_prev", "_op"):
+        if not hasattr(value, attr):
+            raise TypeError(f"value: expected an autograd Value (with .data, .grad, ._prev, ._op), "
+                            f"got {type(value).__name__}")
+    order = _nodes(value)
+    if len(order) > max_nodes:
+        raise ValueError(f"max_nodes: the graph has {len(order)} nodes, more than max_nodes={max_nodes} "
+                         "can show legibly; draw a smaller expression or raise max_nodes")
+    dist = {id(value): 0}
+    for node in reversed(order):  # parents before children
+        for child in node._prev:
+            dist[id(child)] = max(dist.get(id(child), 0), dist[id(node)] + 1)
+    depth = max(dist.values())
+    col = {id(n): depth - dist[id(n)] for n in order}
+
+    # Columns right to left; a node sits near the mean height of its consumers (barycentre).
+    parents = {id(n): [] for n in order}
+    for n in order:
+        for child in n._prev:
+            parents[id(child)].append(n)
+    y = {}
+    rank = {id(n): i for i, n in enumerate(order)}
+    for c in range(depth, -1, -1):
+        members = [n for n in order if col[id(n)] == c]
+        members.sort(key=lambda n: (np.mean([y[id(p)] for p in parents[id(n)]]) if parents[id(n)]
+                                    else 0.0, rank[id(n)]), reverse=True)
+        for n, yy in zip(members, _column(len(members))):
+            y[id(n)] = yy
+    height = max(sum(1 for n in order if col[id(n)] == c) for c in range(depth + 1))
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(min(1.15 * (depth + 1) + 0.6 * depth + 0.6, 18),
+                                        min(0.85 * height + 0.6, 14)))
+    fig = ax.figure
+    boxes = {}
+    for n in order:
+        x = 2 * col[id(n)]
+        lines = ([n.label] if getattr(n, "label", "") else []) + [f"data {n.data:{fmt}}"]
+        if show_grad:
+            lines.append(f"grad {n.grad:{fmt}}")
+        leaf = not n._prev
+        boxes[id(n)] = ax.text(x, y[id(n)], "\n".join(lines), ha="center", va="center", fontsize=8,
+                               family="monospace", zorder=3, gid="value",
+                               bbox=dict(boxstyle="round,pad=0.35", ec="0.35",
+                                         fc="#dbe9f6" if leaf else ("#d9f0d3" if n is value else "0.96")))
+    arrow = dict(arrowstyle="-|>", color="0.45", lw=0.8, shrinkA=4, shrinkB=4)
+    for n in order:
+        if not n._prev:
+            continue
+        target = boxes[id(n)]
+        if n._op:
+            target = ax.text(2 * col[id(n)] - 1, y[id(n)], n._op, ha="center", va="center", fontsize=8,
+                             zorder=3, gid="op", bbox=dict(boxstyle="circle,pad=0.3", fc="#fde8b0", ec="0.35"))
+            ax.annotate("", xy=(0, 0.5), xycoords=boxes[id(n)], xytext=(1, 0.5), textcoords=target,
+                        arrowprops=arrow)
+        for child in n._prev:
+            ax.annotate("", xy=(0, 0.5), xycoords=target, xytext=(1, 0.5), textcoords=boxes[id(child)],
+                        arrowprops=arrow)
+    ax.set_xlim(-0.8, 2 * depth + 0.8)
+    ax.set_ylim(-(height - 1) / 2 - 0.6, (height - 1) / 2 + 0.6)
+    ax.axis("off")
+    return fig

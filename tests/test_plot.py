@@ -1,0 +1,395 @@
+"""Tests for ffnn.plot: every picture is checked through the numbers its artists carry (edge
+weights and colours, node biases, histogram counts, curve values, autograd node texts)."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+
+import ffnn  # noqa: E402
+from ffnn import plot  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def small_model(sizes=(3, 4, 2), seed=1):
+    model = ffnn.FFNN(list(sizes), ["tanh", "softmax"], "categorical_crossentropy", seed=seed)
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        layer.b[:] = rng.normal(0, 0.3, layer.n_out)
+    return model
+
+
+def with_gradients(model, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(16, model.n_in))
+    model.forward(X)
+    model.backward(rng.integers(0, model.n_out, 16))
+    return model
+
+
+def by_gid(fig, gid, kind=None):
+    return [a for a in fig.findobj(kind) if a.get_gid() == gid] if kind else \
+        [a for a in fig.findobj() if a.get_gid() == gid]
+
+
+def edges_of(fig):
+    (edges,) = by_gid(fig, "edges", LineCollection)
+    return edges
+
+
+def texts(fig, gid):
+    return [t.get_text() for t in by_gid(fig, gid, matplotlib.text.Text)]
+
+
+# ---- graph ------------------------------------------------------------------------------------
+def test_graph_draws_every_weight_of_a_small_network_once():
+    model = small_model()
+    fig = plot.graph(model)
+    assert isinstance(fig, matplotlib.figure.Figure)
+    drawn = edges_of(fig).get_array()
+    expected = np.concatenate([layer.W.ravel() for layer in model.layers])
+    assert drawn.size == 3 * 4 + 4 * 2
+    np.testing.assert_allclose(np.sort(drawn), np.sort(expected))
+
+
+def test_graph_edge_from_i_to_j_carries_W_ij():
+    model = ffnn.FFNN([2, 2], "linear", seed=0)
+    model.layers[0].W[:] = [[0.5, -1.0], [2.0, -0.25]]
+    fig = plot.graph(model)
+    (inputs,) = by_gid(fig, "inputs")
+    (nodes,) = by_gid(fig, "nodes")
+    y_in, y_out = inputs.get_offsets()[:, 1], nodes.get_offsets()[:, 1]
+    edges = edges_of(fig)
+    for seg, w in zip(edges.get_segments(), edges.get_array()):
+        i = int(np.argmin(np.abs(y_in - seg[0, 1])))
+        j = int(np.argmin(np.abs(y_out - seg[1, 1])))
+        assert seg[0, 0] == 0 and seg[1, 0] == 1
+        assert w == model.layers[0].W[i, j]
+
+
+def test_graph_edge_colour_follows_sign_and_width_follows_magnitude():
+    model = small_model()
+    edges = edges_of(plot.graph(model))
+    w = edges.get_array()
+    rgba = edges.get_edgecolor()
+    strong = np.abs(w) > 0.1 * np.abs(w).max()
+    assert strong.sum() >= 10
+    red, blue = rgba[:, 0], rgba[:, 2]
+    assert np.all((red > blue)[strong & (w > 0)])
+    assert np.all((blue > red)[strong & (w < 0)])
+    widths = np.asarray(edges.get_linewidths())
+    order = np.argsort(np.abs(w))
+    assert np.all(np.diff(widths[order]) >= 0) and widths[order[-1]] > 3 * widths[order[0]]
+
+
+def test_graph_nodes_show_biases_on_the_edge_colour_scale():
+    model = small_model()
+    fig = plot.graph(model)
+    (nodes,) = by_gid(fig, "nodes")
+    np.testing.assert_allclose(nodes.get_array(), np.concatenate([layer.b for layer in model.layers]))
+    assert nodes.norm.vmin == edges_of(fig).norm.vmin == -nodes.norm.vmax
+
+
+def test_graph_labels_small_networks_with_the_values():
+    model = small_model()
+    fig = plot.graph(model)
+    expected = sorted(f"{w:+.2f}" for layer in model.layers for w in layer.W.ravel())
+    assert sorted(texts(fig, "edge_label")) == expected
+    assert sorted(texts(fig, "bias_label")) == sorted(
+        f"b={b:+.2f}" for layer in model.layers for b in layer.b)
+    assert texts(plot.graph(model, labels=False), "edge_label") == []
+
+
+def test_graph_of_a_wide_network_samples_neurons_and_says_how_many_are_left_out():
+    model = ffnn.FFNN([784, 128, 64, 10], ["relu", "relu", "softmax"], "categorical_crossentropy", seed=0)
+    fig = model.plot_graph()
+    assert edges_of(fig).get_array().size == 12 * 12 + 12 * 12 + 12 * 10
+    assert texts(fig, "more") == ["… 772 more", "… 116 more", "… 52 more"]
+    assert texts(fig, "edge_label") == []
+    fig = plot.graph(model, max_neurons=5)
+    assert edges_of(fig).get_array().size == 5 * 5 * 3
+    assert texts(fig, "more") == ["… 779 more", "… 123 more", "… 59 more", "… 5 more"]
+
+
+def test_graph_with_chosen_neurons_draws_exactly_their_weights():
+    model = ffnn.FFNN([784, 128, 64, 10], ["relu", "relu", "softmax"], "categorical_crossentropy", seed=0)
+    fig = plot.graph(model, neurons={0: [783, 0, 5], 3: [7]})
+    shown = plot.select_neurons(model, neurons={0: [783, 0, 5], 3: [7]})
+    assert shown[0].tolist() == [0, 5, 783] and shown[3].tolist() == [7]
+    assert "… 781 more" in texts(fig, "more") and "… 9 more" in texts(fig, "more")
+    expected = np.concatenate([model.layers[k].W[np.ix_(shown[k], shown[k + 1])].ravel() for k in range(3)])
+    np.testing.assert_array_equal(np.sort(edges_of(fig).get_array()), np.sort(expected))
+
+
+def test_select_neurons_largest_ranks_by_incoming_plus_outgoing_weight():
+    model = ffnn.FFNN([40, 30, 3], ["relu", "softmax"], "categorical_crossentropy", seed=2)
+    shown = plot.select_neurons(model, max_neurons=6)
+    W0, W1 = model.layers[0].W, model.layers[1].W
+    assert shown[0].tolist() == sorted(np.argsort(-np.abs(W0).sum(1))[:6].tolist())
+    score = np.abs(W0).sum(0) + np.abs(W1).sum(1)
+    assert shown[1].tolist() == sorted(np.argsort(-score)[:6].tolist())
+    assert shown[2].tolist() == [0, 1, 2]
+
+
+def test_select_neurons_random_is_seeded():
+    model = ffnn.FFNN([40, 30, 3], ["relu", "softmax"], "categorical_crossentropy", seed=2)
+    a = plot.select_neurons(model, max_neurons=6, select="random", seed=5)
+    b = plot.select_neurons(model, max_neurons=6, select="random", seed=5)
+    c = plot.select_neurons(model, max_neurons=6, select="random", seed=6)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not np.array_equal(a[0], c[0])
+    assert len(set(a[0].tolist())) == 6 and a[0].max() < 40 and np.all(np.diff(a[0]) > 0)
+
+
+def test_graph_gradients_view_draws_dW_and_db_not_W():
+    model = small_model()
+    with pytest.raises(RuntimeError, match="backward"):
+        plot.graph(model, show="gradients")
+    with_gradients(model)
+    fig = model.plot_graph(show="gradients")
+    dW = np.concatenate([layer.dW.ravel() for layer in model.layers])
+    np.testing.assert_allclose(np.sort(edges_of(fig).get_array()), np.sort(dW))
+    assert not np.allclose(np.sort(dW), np.sort(np.concatenate([lay.W.ravel() for lay in model.layers])))
+    (nodes,) = by_gid(fig, "nodes")
+    np.testing.assert_allclose(nodes.get_array(), np.concatenate([layer.db for layer in model.layers]))
+    assert texts(fig, "bias_label")[0].startswith("db=")
+
+
+@pytest.mark.parametrize("kwargs, argname", [
+    ({"show": "biases"}, "show"),
+    ({"neurons": {3: [0]}}, "neurons"),
+    ({"neurons": {0: [3]}}, r"neurons\[0\]"),
+    ({"neurons": {0: []}}, r"neurons\[0\]"),
+    ({"neurons": {0: [1, 1]}}, r"neurons\[0\]"),
+    ({"max_neurons": 0}, "max_neurons"),
+    ({"select": "best"}, "select"),
+    ({"labels": "yes"}, "labels"),
+])
+def test_graph_rejects_bad_arguments_naming_them(kwargs, argname):
+    with pytest.raises(ValueError, match=argname):
+        plot.graph(small_model(), **kwargs)
+
+
+def test_graph_needs_a_model():
+    with pytest.raises(TypeError, match="model"):
+        plot.graph([[1.0, 2.0]])
+    with pytest.raises(TypeError, match="neurons"):
+        plot.graph(small_model(), neurons=[0, 1])
+
+
+def test_graph_of_an_all_zero_network_still_draws():
+    model = ffnn.FFNN([3, 2], "linear", init="zeros")
+    edges = edges_of(plot.graph(model))
+    assert np.all(edges.get_array() == 0) and np.all(np.isfinite(edges.get_linewidths()))
+
+
+# ---- weights / gradients histograms -----------------------------------------------------------
+def bar_heights(ax, name=None):
+    """Histogram counts of one StepPatch (by gid suffix), or of all of them added up."""
+    total = 0
+    for patch in ax.patches:
+        if name is None or patch.get_gid() == f"hist_{name}":
+            data = patch.get_data()
+            total = total + (data.values - data.baseline)
+    return np.asarray(total)
+
+
+def bin_edges(ax):
+    return ax.patches[0].get_data().edges
+
+
+def test_weight_histograms_count_every_weight_in_shared_bins():
+    model = ffnn.FFNN([20, 16, 8, 3], ["relu", "relu", "softmax"], "categorical_crossentropy", seed=0)
+    fig = model.plot_weights()
+    axes = fig.axes
+    assert len(axes) == 3
+    m = max(np.abs(layer.W).max() for layer in model.layers)
+    edges = np.linspace(-m, m, 51)
+    for ax, layer in zip(axes, model.layers):
+        np.testing.assert_array_equal(bar_heights(ax), np.histogram(layer.W, edges)[0])
+        assert bar_heights(ax).sum() == layer.W.size
+        assert np.isclose(bin_edges(ax)[0], -m) and ax.get_xlim() == axes[0].get_xlim()
+
+
+def test_weight_histograms_with_biases_count_every_parameter():
+    model = small_model((10, 6, 3))
+    fig = plot.weights(model, biases=True)
+    total = sum(bar_heights(ax).sum() for ax in fig.axes)
+    assert total == model.n_parameters() == 10 * 6 + 6 + 6 * 3 + 3
+    for ax, layer in zip(fig.axes, model.layers):
+        np.testing.assert_array_equal(bar_heights(ax, "b"), np.histogram(layer.b, bin_edges(ax))[0])
+        np.testing.assert_array_equal(bar_heights(ax, "W"), np.histogram(layer.W, bin_edges(ax))[0])
+
+
+def test_weight_histograms_of_chosen_layers_and_stats_text():
+    model = small_model((10, 6, 3))
+    fig = plot.weights(model, layers=[-1])
+    (ax,) = fig.axes
+    W = model.layers[1].W
+    assert bar_heights(ax).sum() == W.size and "layer 1" in ax.get_title()
+    (stats,) = texts(fig, "stats")
+    assert f"mean {W.mean():+.2g}" in stats and f"std {W.std():.2g}" in stats
+    assert texts(plot.weights(model, layers=0, stats=False), "stats") == []
+
+
+def test_weight_histograms_without_sharex_use_each_layers_own_range():
+    model = small_model((10, 6, 3))
+    fig = plot.weights(model, sharex=False)
+    for ax, layer in zip(fig.axes, model.layers):
+        assert np.isclose(bin_edges(ax)[0], -np.abs(layer.W).max())
+
+
+def test_weight_histograms_of_several_models_one_row_each():
+    models = {"zeros": ffnn.FFNN([5, 4, 2], init="zeros"), "he": ffnn.FFNN([5, 4, 2], seed=3)}
+    fig = plot.weights(models, layers=[0, 1])
+    assert len(fig.axes) == 4
+    assert fig.axes[0].get_ylabel().startswith("zeros") and fig.axes[2].get_ylabel().startswith("he")
+    # zero weights all fall in the middle bin of the shared range
+    heights = bar_heights(fig.axes[0])
+    assert heights.sum() == 20 and heights.max() == 20
+
+
+def test_gradient_histograms_count_dW_not_W():
+    model = small_model((10, 6, 3))
+    with pytest.raises(RuntimeError, match="backward"):
+        model.plot_gradients()
+    with_gradients(model)
+    fig = model.plot_gradients(layers=[0, 1], sharex=False)
+    for ax, layer in zip(fig.axes, model.layers):
+        m = np.abs(layer.dW).max()
+        np.testing.assert_array_equal(bar_heights(ax), np.histogram(layer.dW, np.linspace(-m, m, 51))[0])
+        assert not np.array_equal(bar_heights(ax), np.histogram(layer.W, np.linspace(-m, m, 51))[0])
+        assert "dW" in ax.get_title()
+
+
+@pytest.mark.parametrize("layers", [[2], [-3], [], [0, 5], [0.5], [True]])
+def test_histograms_reject_bad_layer_indices_naming_layers(layers):
+    with pytest.raises(ValueError, match="layers"):
+        plot.weights(small_model(), layers=layers)
+
+
+def test_histograms_need_models():
+    with pytest.raises(TypeError, match="model"):
+        plot.weights(np.zeros((3, 3)))
+    with pytest.raises(TypeError, match="model"):
+        plot.gradients({"a": small_model(), "b": "not a model"})
+    with pytest.raises(TypeError, match="layers"):
+        plot.weights(small_model(), layers="0")
+
+
+# ---- history ----------------------------------------------------------------------------------
+def test_history_lines_carry_the_per_epoch_values():
+    h = ffnn.History()
+    for e in range(4):
+        h.append(loss=1.0 / (e + 1), val_loss=1.2 / (e + 1), accuracy=0.5 + 0.1 * e, val_accuracy=0.4 + 0.1 * e)
+    fig = plot.history(h)
+    loss_ax, acc_ax = fig.axes
+    lines = {line.get_label(): line for line in loss_ax.get_lines()}
+    np.testing.assert_allclose(lines["training"].get_ydata(), h["loss"])
+    np.testing.assert_allclose(lines["validation"].get_ydata(), h["val_loss"])
+    np.testing.assert_array_equal(lines["training"].get_xdata(), [1, 2, 3, 4])
+    acc = {line.get_label(): line for line in acc_ax.get_lines()}
+    np.testing.assert_allclose(acc["validation"].get_ydata(), h["val_accuracy"])
+
+
+def test_history_without_accuracy_has_one_panel_and_overlays_runs():
+    runs = {"lr=0.1": {"loss": [3.0, 2.0]}, "lr=0.01": {"loss": [3.0, 2.8, 2.7], "val_loss": [3.1, 2.9, 2.8]}}
+    fig = plot.history(runs)
+    (ax,) = fig.axes
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"lr=0.1 (training)", "lr=0.01 (training)", "lr=0.01 (validation)"}
+    np.testing.assert_allclose(lines["lr=0.01 (validation)"].get_ydata(), [3.1, 2.9, 2.8])
+    assert lines["lr=0.01 (training)"].get_color() == lines["lr=0.01 (validation)"].get_color()
+    assert lines["lr=0.1 (training)"].get_color() != lines["lr=0.01 (training)"].get_color()
+
+
+def test_model_plot_history_uses_the_models_history():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), rng.integers(0, 2, 40)
+    model = small_model()
+    model.fit(X, y, epochs=3, batch_size=8, verbose=0)
+    (line,) = [ln for ln in model.plot_history().axes[0].get_lines() if ln.get_label() == "training"]
+    np.testing.assert_allclose(line.get_ydata(), model.history["loss"])
+
+
+def test_history_rejects_non_histories():
+    with pytest.raises(TypeError, match="history"):
+        plot.history([1.0, 0.5])
+    with pytest.raises(TypeError, match="model.history"):
+        plot.history(small_model())
+    with pytest.raises(ValueError, match="history"):
+        plot.history({})
+    with pytest.raises(ValueError, match="loss"):
+        plot.history({"run": {"val_loss": [1.0]}})
+    with pytest.raises(ValueError, match="loss"):
+        plot.history(ffnn.History())
+
+
+# ---- autograd graph ---------------------------------------------------------------------------
+def neuron():
+    from ffnn.autograd import Value
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2, b = Value(-3.0, label="w1"), Value(1.0, label="w2"), Value(6.88, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o, (x1, x2, w1, w2, b, n)
+
+
+def test_autograd_graph_draws_each_node_with_data_and_grad():
+    from ffnn.autograd import topo_order
+    o, (x1, *_, n) = neuron()
+    fig = plot.autograd_graph(o)
+    boxes = {t.get_text().split("\n")[0]: t for t in by_gid(fig, "value", matplotlib.text.Text)}
+    assert len(by_gid(fig, "value")) == len(topo_order(o)) == 10
+    assert boxes["o"].get_text() == f"o\ndata {o.data:.4f}\ngrad 1.0000"
+    assert boxes["x1"].get_text() == f"x1\ndata 2.0000\ngrad {x1.grad:.4f}"
+    assert sorted(texts(fig, "op")) == sorted(["*", "*", "+", "+", "tanh"])
+    # arrows: operand -> op and op -> result, all pointing right (inputs left, output right)
+    assert len([a for a in fig.axes[0].texts if a.get_gid() is None]) == 5 + 2 * 4 + 1
+    x = {name: t.get_position()[0] for name, t in boxes.items()}
+    assert x["x1"] < x["n"] < x["o"] and x["o"] == max(x.values())
+
+
+def test_autograd_graph_draws_a_reused_node_once_and_can_hide_grads():
+    from ffnn.autograd import Value
+    a = Value(3.0, label="a")
+    c = a * a
+    c.label = "c"
+    fig = plot.autograd_graph(c, show_grad=False)
+    assert sorted(texts(fig, "value")) == ["a\ndata 3.0000", "c\ndata 9.0000"]
+    assert texts(fig, "op") == ["*"]
+
+
+def test_autograd_graph_needs_only_data_grad_prev_op():
+    class Node:  # a stand-in engine: the drawing must rely on these four attributes alone
+        def __init__(self, data, prev=(), op=""):
+            self.data, self.grad, self._prev, self._op = data, 0.5, tuple(prev), op
+
+    x, y = Node(1.0), Node(2.0)
+    root = Node(3.0, (x, y), "+")
+    fig = plot.autograd_graph(root)
+    assert sorted(texts(fig, "value")) == ["data 1.0000\ngrad 0.5000", "data 2.0000\ngrad 0.5000",
+                                           "data 3.0000\ngrad 0.5000"]
+    assert texts(fig, "op") == ["+"]
+
+
+def test_autograd_graph_rejects_non_values_and_huge_graphs():
+    from ffnn.autograd import Value
+    with pytest.raises(TypeError, match="value"):
+        plot.autograd_graph(3.0)
+    total = Value(0.0)
+    for i in range(30):
+        total = total + Value(float(i))
+    with pytest.raises(ValueError, match="max_nodes"):
+        plot.autograd_graph(total, max_nodes=20)
