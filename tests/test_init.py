@@ -1,0 +1,111 @@
+"""ffnn.init: each initialiser's distribution (bounds, mean, variance), seeding and dtype, and how the
+network uses them (per-layer lists, biases at zero, reproducibility)."""
+import math
+
+import numpy as np
+import pytest
+
+import ffnn
+from ffnn import init
+
+N_IN, N_OUT = 300, 200  # 60 000 draws: sample moments within ~1-2 % of the truth
+
+
+def draw(initializer, n_in=N_IN, n_out=N_OUT, seed=0, dtype="float64"):
+    return initializer(n_in, n_out, np.random.default_rng(seed), dtype)
+
+
+# name -> (initializer, uniform limit or None, variance)
+DISTRIBUTIONS = {
+    "uniform": (init.Uniform(-0.3, 0.1), None, 0.4 ** 2 / 12),
+    "normal": (init.Normal(0.5, 4.0), None, 4.0),
+    "xavier_uniform": (init.XavierUniform(), math.sqrt(6 / (N_IN + N_OUT)), 2 / (N_IN + N_OUT)),
+    "xavier_normal": (init.XavierNormal(), None, 2 / (N_IN + N_OUT)),
+    "he_uniform": (init.HeUniform(), math.sqrt(6 / N_IN), 2 / N_IN),
+    "he_normal": (init.HeNormal(), None, 2 / N_IN),
+}
+MEANS = {"uniform": -0.1, "normal": 0.5}
+
+
+@pytest.mark.parametrize("name", sorted(DISTRIBUTIONS))
+def test_moments(name):
+    initializer, limit, variance = DISTRIBUTIONS[name]
+    W = draw(initializer)
+    assert W.shape == (N_IN, N_OUT) and W.dtype == np.float64
+    mean = MEANS.get(name, 0.0)
+    assert abs(W.mean() - mean) < 4 * math.sqrt(variance / W.size)
+    assert W.var() == pytest.approx(variance, rel=0.03)
+    if limit is not None:
+        assert np.abs(W).max() <= limit
+        assert np.abs(W).max() > 0.99 * limit  # the whole interval is used, not a narrower one
+
+
+def test_uniform_bounds():
+    W = draw(init.Uniform(-0.3, 0.1))
+    assert W.min() >= -0.3 and W.max() < 0.1
+    assert W.min() < -0.29 and W.max() > 0.09
+
+
+def test_normal_takes_the_variance_not_the_std():
+    assert draw(init.Normal(0.0, 9.0)).std() == pytest.approx(3.0, rel=0.02)
+
+
+def test_zeros():
+    W = draw(init.Zeros(), 3, 4)
+    np.testing.assert_array_equal(W, np.zeros((3, 4)))
+
+
+@pytest.mark.parametrize("name", init.NAMES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dtype_shape_and_generator(name, dtype):
+    initializer = init.get(name)
+    W = draw(initializer, 3, 5, seed=1, dtype=dtype)
+    assert W.shape == (3, 5) and W.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(W, draw(initializer, 3, 5, seed=1, dtype=dtype))
+    if name != "zeros":
+        assert not np.array_equal(W, draw(initializer, 3, 5, seed=2, dtype=dtype))
+
+
+def test_own_seed_overrides_the_generator():
+    a = init.HeNormal(seed=7)(4, 3, np.random.default_rng(0))
+    b = init.HeNormal(seed=7)(4, 3, np.random.default_rng(99))
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, np.random.default_rng(7).normal(0.0, math.sqrt(2 / 4), size=(4, 3)))
+    assert init.HeNormal(seed=7).get_config() == {"seed": 7}
+    assert repr(init.Uniform(-1, 1, seed=3)) == "Uniform(low=-1.0, high=1.0, seed=3)"
+
+
+@pytest.mark.parametrize("alias, name", [("glorot_uniform", "xavier_uniform"), ("kaiming_normal", "he_normal"),
+                                         (" He_Uniform ", "he_uniform"), ("zero", "zeros")])
+def test_get_aliases(alias, name):
+    assert init.get(alias).name == name
+
+
+def test_from_config_round_trip():
+    for initializer in (init.Uniform(-1, 2, seed=4), init.Normal(1.0, 0.5), init.Zeros(), init.XavierNormal(seed=1)):
+        again = init.from_config(initializer.name, initializer.get_config())
+        assert type(again) is type(initializer) and again.get_config() == initializer.get_config()
+
+
+# ----------------------------------------------------------------------------- in the network
+def test_network_biases_start_at_zero_and_gains_at_one():
+    model = ffnn.FFNN([3, 4, 2], "tanh", rmsnorm=True, init="uniform")
+    for layer in model.layers:
+        np.testing.assert_array_equal(layer.b, 0.0)
+    np.testing.assert_array_equal(model.layers[0].g, 1.0)
+    assert model.layers[1].g is None  # no RMSNorm on the output layer
+
+
+def test_network_is_reproducible_from_its_seed():
+    a = ffnn.FFNN([3, 4, 2], "tanh", seed=5)
+    b = ffnn.FFNN([3, 4, 2], "tanh", seed=5)
+    c = ffnn.FFNN([3, 4, 2], "tanh", seed=6)
+    for la, lb, lc in zip(a.layers, b.layers, c.layers):
+        np.testing.assert_array_equal(la.W, lb.W)
+        assert not np.array_equal(la.W, lc.W)
+
+
+def test_network_per_layer_init_list():
+    model = ffnn.FFNN([3, 4, 2], "tanh", init=[init.Zeros(), init.Uniform(5.0, 6.0)])
+    np.testing.assert_array_equal(model.layers[0].W, 0.0)
+    assert (model.layers[1].W >= 5.0).all() and (model.layers[1].W < 6.0).all()

@@ -1,0 +1,344 @@
+"""ffnn.network.FFNN: backward against finite differences over the whole table (every hidden
+activation × every (loss, output) pair × {none, L1, L2} × {RMSNorm off, on}), forward and loss
+against a manual computation, prediction helpers, fit (learning XOR and digits, early stopping,
+history, verbosity, determinism) and float32 end to end.
+"""
+import re
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ffnn
+from ffnn import activations, losses
+
+PROPERTY = settings(derandomize=True, deadline=None, max_examples=10)
+REGULARIZATIONS = {"none": None, "l1": ffnn.L1(0.03), "l2": ffnn.L2(0.03)}
+
+
+# ----------------------------------------------------------------------------- the gradient table
+@pytest.mark.parametrize("rmsnorm", [False, True], ids=["plain", "rmsnorm"])
+@pytest.mark.parametrize("reg", list(REGULARIZATIONS))
+def test_backward_matches_finite_differences(tiny_problem, act, loss_case, reg, rmsnorm):
+    """Every parameter (W, b, g) of a randomised [4, 5, 4, 3] network, relative error ≤ 1e-6."""
+    model, X, Y = tiny_problem(act, loss_case, REGULARIZATIONS[reg], rmsnorm)
+    errors = ffnn.gradcheck(model, X, Y)
+    expected = [f"layers[{i}].{p}" for i in range(3) for p in ("W", "b", "g") if p != "g" or (rmsnorm and i < 2)]
+    assert list(errors) == expected
+    worst = max(errors, key=errors.get)
+    assert errors[worst] <= 1e-6, f"{worst}: relative error {errors[worst]:.2e}"
+
+
+def test_gradient_table_is_not_trivial(tiny_problem, activation_table, loss_table):
+    """The table's inputs exercise both sides of every kink and produce non-zero gradients."""
+    for act in activation_table:
+        if not act.kinks:
+            continue
+        model, X, Y = tiny_problem(act, loss_table[0])
+        model.forward(X)
+        r = np.concatenate([layer.r.ravel() for layer in model.layers[:-1]])
+        assert (r > 0).any() and (r < 0).any(), act.name
+    model, X, Y = tiny_problem(activation_table[1], loss_table[0], rmsnorm=True)
+    model.forward(X)
+    model.backward(Y)
+    for name, d in model.gradients():
+        assert np.abs(d).max() > 1e-4, name
+
+
+# ----------------------------------------------------------------------------- forward and loss
+@pytest.mark.parametrize("rmsnorm", [False, True], ids=["plain", "rmsnorm"])
+def test_forward_and_loss_match_a_manual_computation(tiny_problem, act, loss_case, rmsnorm):
+    model, X, Y = tiny_problem(act, loss_case, ffnn.L2(0.1), rmsnorm, seed=1)
+    a = X
+    for layer in model.layers:
+        z = a @ layer.W + layer.b
+        if layer.g is not None:
+            z = layer.g * z / np.sqrt(np.mean(z * z, axis=1, keepdims=True) + model.eps)
+        a = activations.get(layer.activation.name).forward(z)
+    np.testing.assert_allclose(model.forward(X), a, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(model.predict(X), a, rtol=1e-13, atol=1e-15)
+    penalty = 0.1 * sum(float(np.sum(layer.W ** 2)) for layer in model.layers)
+    expected = losses.get(loss_case.loss).value(a, Y) + penalty
+    assert model.loss(X, Y) == pytest.approx(expected, rel=1e-12)
+
+
+def test_backward_overwrites_gradients():
+    rng = np.random.default_rng(0)
+    model = ffnn.FFNN([3, 4, 2], ["tanh", "softmax"], "categorical_crossentropy", regularization=ffnn.L2(0.1))
+    X, y = rng.normal(size=(5, 3)), rng.integers(0, 2, 5)
+    model.forward(X)
+    model.backward(y)
+    first = [d.copy() for _, d in model.gradients()]
+    model.forward(X)
+    model.backward(y)
+    for a, (_, b) in zip(first, model.gradients()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_integer_labels_equal_one_hot():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 4, 8)
+    Y = np.eye(4)[y]
+    a, b = (ffnn.FFNN([3, 5, 4], ["relu", "softmax"], "categorical_crossentropy", seed=2) for _ in range(2))
+    assert a.loss(X, y) == b.loss(X, Y)
+    a.fit(X, y, batch_size=3, epochs=2, verbose=0)
+    b.fit(X, Y, batch_size=3, epochs=2, verbose=0)
+    for (_, p), (_, q) in zip(a.parameters(), b.parameters()):
+        np.testing.assert_array_equal(p, q)
+    assert a.accuracy(X, y) == a.accuracy(X, Y)
+
+
+def test_predict_in_chunks_equals_one_pass():
+    rng = np.random.default_rng(0)
+    model = ffnn.FFNN([3, 6, 2], ["gelu", "linear"], "mse", rmsnorm=True)
+    X = rng.normal(size=(11, 3))
+    expected = model.forward(X)
+    np.testing.assert_array_equal(model.predict(X, batch_size=4), expected)
+    assert all(layer.X is None for layer in model.layers)  # predict drops its caches
+
+
+def test_predict_classes_and_accuracy():
+    model = ffnn.FFNN([2, 3], "softmax", "categorical_crossentropy")
+    model.layers[0].W[...] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    X = np.array([[2.0, 0.0], [0.0, 2.0], [-2.0, -2.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(model.predict_classes(X), [0, 1, 2, 0])
+    assert model.accuracy(X, [0, 1, 2, 1]) == 0.75
+    assert model.accuracy(X, np.eye(3)[[0, 1, 2, 1]]) == 0.75
+
+
+def test_single_sigmoid_output_thresholds_at_one_half():
+    """ŷ = σ(0) = 0.5 exactly counts as class 1 (ŷ ≥ 0.5)."""
+    model = ffnn.FFNN([2, 1], "sigmoid", "binary_crossentropy", init="zeros")
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(model.predict(X), 0.5)
+    np.testing.assert_array_equal(model.predict_classes(X), [1, 1])
+    model.layers[0].b[0] = -1e-9
+    np.testing.assert_array_equal(model.predict_classes(X), [0, 0])
+    assert model.accuracy(X, [0, 0]) == 1.0
+
+
+def test_accuracy_recorded_by_fit_matches_accuracy_method():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    y = (X[:, 0] > X[:, 1]).astype(int)
+    model = ffnn.FFNN([2, 1], "sigmoid", "binary_crossentropy", seed=0)
+    history = model.fit(X, y, batch_size=30, epochs=1, learning_rate=1e-12, verbose=0,
+                        validation_data=(X, y))
+    assert history["val_accuracy"][-1] == model.accuracy(X, y)
+    assert history["accuracy"][-1] == pytest.approx(model.accuracy(X, y))  # lr≈0: same parameters
+
+
+# ----------------------------------------------------------------------------- learning
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = np.array([0, 1, 1, 0])
+
+
+@pytest.mark.parametrize("sizes, optimizer, lr, epochs", [([2, 4, 1], "adam", 0.05, 300),
+                                                          ([2, 8, 1], "momentum", 0.5, 400)])
+def test_learns_xor(sizes, optimizer, lr, epochs):
+    model = ffnn.FFNN(sizes, ["tanh", "sigmoid"], "binary_crossentropy", init="xavier_uniform", seed=0)
+    history = model.fit(XOR_X, XOR_Y, batch_size=4, learning_rate=lr, epochs=epochs, optimizer=optimizer,
+                        verbose=0)
+    assert model.accuracy(XOR_X, XOR_Y) == 1.0
+    np.testing.assert_array_equal(model.predict_classes(XOR_X), XOR_Y)
+    assert history["loss"][-1] < 0.1 < history["loss"][0]
+    assert history["accuracy"][-1] == 1.0
+
+
+def test_learns_digits():
+    """sklearn's bundled 8×8 digits, fixed stratified split: ≥ 95 % test accuracy in well under a second."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    X_train, X_test, y_train, y_test = train_test_split(digits.data / 16.0, digits.target, test_size=0.25,
+                                                        random_state=0, stratify=digits.target)
+    model = ffnn.FFNN([64, 32, 10], ["relu", "softmax"], "categorical_crossentropy", seed=0)
+    history = model.fit(X_train, y_train, batch_size=32, learning_rate=0.005, epochs=20, optimizer="adam",
+                        validation_data=(X_test, y_test), verbose=0)
+    assert model.accuracy(X_test, y_test) >= 0.95
+    assert history["val_accuracy"][-1] == model.accuracy(X_test, y_test)
+    assert history["loss"][-1] < history["loss"][0] / 5
+
+
+# ----------------------------------------------------------------------------- early stopping
+def test_early_stopping_stops_and_restores_the_best_epoch():
+    """Validation labels are the training labels flipped, so val_loss is best after epoch 1."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] + X[:, 1] > 0).astype(float)
+    model = ffnn.FFNN([2, 8, 1], ["tanh", "sigmoid"], "binary_crossentropy", seed=0)
+    history = model.fit(X, y, batch_size=8, learning_rate=0.1, epochs=50, optimizer="adam",
+                        validation_data=(X, 1 - y), patience=3, verbose=0)
+    val = history["val_loss"]
+    assert len(val) == 4  # the best epoch, then 3 without improvement
+    assert np.argmin(val) == 0 and all(np.diff(val) > 0)
+    assert model.evaluate(X, 1 - y)["loss"] == val[0]  # the epoch-1 parameters are back
+
+    kept = ffnn.FFNN([2, 8, 1], ["tanh", "sigmoid"], "binary_crossentropy", seed=0)
+    kept.fit(X, y, batch_size=8, learning_rate=0.1, epochs=50, optimizer="adam",
+             validation_data=(X, 1 - y), patience=3, verbose=0, restore_best=False)
+    assert kept.evaluate(X, 1 - y)["loss"] == val[-1]
+
+
+def test_early_stopping_counts_ties_as_no_improvement():
+    """A constant val_loss improves once (epoch 1) and never again: stop after 1 + patience epochs."""
+    X = np.zeros((6, 2))
+    Y = np.zeros((6, 1))
+    model = ffnn.FFNN([2, 1], "linear", "mse", init="zeros")  # loss 0 and zero gradients throughout
+    history = model.fit(X, Y, epochs=20, validation_data=(X, Y), patience=2, verbose=0)
+    assert history["val_loss"] == [0.0, 0.0, 0.0]
+
+
+def test_without_patience_all_epochs_run():
+    X = np.zeros((6, 2))
+    model = ffnn.FFNN([2, 1], "linear", "mse", init="zeros")
+    assert model.fit(X, np.zeros(6), epochs=7, validation_data=(X, np.zeros(6)), verbose=0).epochs == 7
+
+
+# ----------------------------------------------------------------------------- history and verbosity
+def small_regression(seed=0, N=12):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N, 3))
+    return X, np.tanh(X @ rng.normal(size=(3, 2)))
+
+
+def test_history_accumulates_across_fit_calls():
+    X, Y = small_regression()
+    model = ffnn.FFNN([3, 4, 2], ["tanh", "linear"], "mse")
+    first = model.fit(X, Y, epochs=2, verbose=0, validation_data=(X, Y))
+    assert first is model.history and isinstance(first, ffnn.History)
+    second = model.fit(X, Y, epochs=3, verbose=0, validation_data=(X, Y))
+    assert second is first
+    assert len(model.history["loss"]) == len(model.history["val_loss"]) == 5 == model.history.epochs
+    assert "accuracy" not in model.history  # regression: no accuracy
+    assert all(isinstance(v, float) for v in model.history["loss"])
+
+
+def test_epoch_loss_is_the_size_weighted_mean_of_batch_losses():
+    """With lr ≈ 0 the parameters do not move, so the epoch loss equals the full-data loss."""
+    X, Y = small_regression(N=10)
+    model = ffnn.FFNN([3, 4, 2], ["tanh", "linear"], "mse", regularization=ffnn.L2(0.1))
+    history = model.fit(X, Y, batch_size=4, epochs=1, learning_rate=1e-300, verbose=0, shuffle=False,
+                        validation_data=(X, Y))
+    assert history["loss"][0] == pytest.approx(model.loss(X, Y), rel=1e-12)
+    assert history["val_loss"][0] == pytest.approx(model.loss(X, Y), rel=1e-12)
+
+
+def test_verbose_0_prints_nothing(capsys):
+    X, Y = small_regression()
+    ffnn.FFNN([3, 2], "linear", "mse").fit(X, Y, epochs=3, verbose=0)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_verbose_2_prints_one_line_per_epoch(capsys):
+    X, Y = small_regression()
+    history = ffnn.FFNN([3, 2], "linear", "mse").fit(X, Y, epochs=3, verbose=2, validation_data=(X, Y))
+    out, err = capsys.readouterr()
+    lines = (out + err).strip().splitlines()
+    assert len(lines) == 3
+    for i, line in enumerate(lines):
+        assert line.startswith(f"epoch {i + 1}/3")
+        assert f"loss: {history['loss'][i]:.4f}" in line and "val_loss" in line
+
+
+def test_verbose_1_shows_a_progress_bar(capsys):
+    X, Y = small_regression()
+    ffnn.FFNN([3, 2], "linear", "mse").fit(X, Y, epochs=3, verbose=1)
+    out, err = capsys.readouterr()
+    assert "3/3" in err and "fit" in err and "epoch" in err
+    assert out == ""
+
+
+# ----------------------------------------------------------------------------- determinism, shuffling
+def test_fit_is_deterministic_and_shuffling_matters():
+    X, Y = small_regression(N=20)
+
+    def trained(shuffle, seed=0):
+        model = ffnn.FFNN([3, 4, 2], ["tanh", "linear"], "mse", seed=seed)
+        model.fit(X, Y, batch_size=5, epochs=3, shuffle=shuffle, verbose=0)
+        return np.concatenate([p.ravel() for _, p in model.parameters()])
+
+    np.testing.assert_array_equal(trained(True), trained(True))
+    assert not np.array_equal(trained(True), trained(False))
+    assert not np.array_equal(trained(True), trained(True, seed=1))
+
+
+def test_zero_epochs_is_a_no_op():
+    X, Y = small_regression()
+    model = ffnn.FFNN([3, 2], "linear", "mse")
+    W = model.layers[0].W.copy()
+    assert model.fit(X, Y, epochs=0, verbose=0) == {}
+    np.testing.assert_array_equal(model.layers[0].W, W)
+
+
+def test_model_attributes():
+    model = ffnn.FFNN([3, 4, 2], "relu", "mse", regularization=ffnn.L1(0.1), rmsnorm=True, seed=3,
+                      dtype="float32")
+    assert model.layer_sizes == [3, 4, 2] and model.activations == ["relu", "relu"]
+    assert model.loss_name == "mse" and model.dtype == np.float32 and model.seed == 3
+    assert model.n_parameters() == 3 * 4 + 4 + 4 + 4 * 2 + 2
+    assert [layer.activation.name for layer in model.layers] == ["relu", "relu"]
+    assert re.search(r"FFNN\(layer_sizes=\[3, 4, 2\].*L1\(0.1\).*rmsnorm=True.*float32", repr(model))
+
+
+# ----------------------------------------------------------------------------- float32 end to end
+@PROPERTY
+@given(data=st.data())
+def test_float32_stays_float32_end_to_end(act, loss_case, data):
+    """Forward, every cached array, every gradient, the parameters after fit and predictions."""
+    rmsnorm = data.draw(st.booleans(), label="rmsnorm")
+    reg = data.draw(st.sampled_from(list(REGULARIZATIONS.values())), label="regularization")
+    optimizer = data.draw(st.sampled_from(["sgd", "momentum", "adam"]), label="optimizer")
+    N = data.draw(st.integers(1, 7), label="N")
+    rng = np.random.default_rng(data.draw(st.integers(0, 1000), label="seed"))
+    model = ffnn.FFNN([3, 4, 3], [act.name, loss_case.output], loss_case.loss, regularization=reg,
+                      rmsnorm=rmsnorm, dtype="float32")
+    X = rng.normal(size=(N, 3))  # float64 in: converted once at the boundary
+    Y = loss_case.targets(rng, N, 3)
+    f32 = np.dtype(np.float32)
+    assert model.forward(X).dtype == f32
+    model.backward(Y)
+    for layer in model.layers:
+        for name in ("X", "z", "r", "a", "z_hat", "rms"):
+            value = getattr(layer, name)
+            assert value is None or value.dtype == f32, name
+    assert all(d.dtype == f32 for _, d in model.gradients())
+    model.fit(X, Y, batch_size=3, epochs=2, optimizer=optimizer, verbose=0)
+    assert all(p.dtype == f32 for _, p in model.parameters())
+    assert all(d.dtype == f32 for _, d in model.gradients())
+    assert all(s.dtype == f32 for state in model.optimizer.state for s in state)
+    assert model.predict(X).dtype == f32 and model.predict(X).shape == (N, 3)
+    assert all(np.isfinite(v) for v in model.history["loss"])
+
+
+@PROPERTY
+@given(sizes=st.lists(st.integers(1, 6), min_size=2, max_size=4), N=st.integers(1, 9))
+def test_shapes(sizes, N):
+    model = ffnn.FFNN(sizes, "tanh", "mse", rmsnorm=True)
+    X = np.random.default_rng(N).normal(size=(N, sizes[0]))
+    assert model.predict(X).shape == (N, sizes[-1])
+    assert model.predict_classes(X).shape == (N,)
+    model.forward(X)
+    model.backward(np.zeros((N, sizes[-1])))
+    for layer, n_in, n_out in zip(model.layers, sizes, sizes[1:]):
+        assert layer.W.shape == layer.dW.shape == (n_in, n_out)
+        assert layer.b.shape == layer.db.shape == (n_out,)
+
+
+def test_no_runtime_warning_on_extreme_inputs(act, loss_case):
+    """Huge pre-activations (|z| ~ 1e4) through the whole network: finite loss, finite gradients."""
+    model = ffnn.FFNN([2, 3, 3], [act.name, loss_case.output], loss_case.loss, init="uniform")
+    for layer in model.layers:
+        layer.W[...] = np.where(np.arange(layer.W.size).reshape(layer.W.shape) % 2, 1.0, -1.0)
+    X = np.array([[5e3, -5e3], [-1e4, 1e4], [1e4, 1e4]])
+    Y = loss_case.targets(np.random.default_rng(0), 3, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = model.loss(X, Y)
+        model.forward(X)
+        model.backward(Y)
+    assert np.isfinite(loss)
+    assert all(np.isfinite(d).all() for _, d in model.gradients())

@@ -1,0 +1,228 @@
+"""Bad inputs at every public entry point: each raises the documented exception type with a message
+that names the offending argument. Also: a diverging fit raises ffnn.DivergenceError, cleanly."""
+import warnings
+
+import numpy as np
+import pytest
+
+import ffnn
+from ffnn import activations, init, losses, optim, regularization
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(6, 3))
+Y_REG = RNG.normal(size=(6, 2))
+Y_INT = np.array([0, 1, 2, 0, 1, 2])
+
+
+def reg_model(**kwargs):
+    return ffnn.FFNN([3, 4, 2], ["tanh", "linear"], "mse", **kwargs)
+
+
+def clf_model(**kwargs):
+    return ffnn.FFNN([3, 4, 3], ["relu", "softmax"], "categorical_crossentropy", **kwargs)
+
+
+def bce_model(**kwargs):
+    return ffnn.FFNN([3, 4, 2], ["relu", "sigmoid"], "binary_crossentropy", **kwargs)
+
+
+def fit(model=None, X=X, Y=Y_REG, **kwargs):
+    kwargs.setdefault("verbose", 0)
+    kwargs.setdefault("epochs", 1)
+    return (model or reg_model()).fit(X, Y, **kwargs)
+
+
+def backward_after_forward(Y):
+    model = reg_model()
+    model.forward(X)
+    model.backward(Y)
+
+
+def object_array():
+    arr = np.empty((6, 3), dtype=object)
+    arr[...] = 1.0
+    return arr
+
+
+def with_nan():
+    bad = X.copy()
+    bad[2, 1] = np.nan
+    return bad
+
+
+def with_inf():
+    bad = X.copy()
+    bad[0, 0] = -np.inf
+    return bad
+
+
+CASES = [
+    # --- X: shape, feature count, rows, contents
+    ("X 1-D", lambda: reg_model().predict(X[:, 0]), ValueError, r"X: expected a 2-D array.*reshape"),
+    ("X 3-D", lambda: reg_model().predict(X[None]), ValueError, r"X: expected a 2-D array"),
+    ("X features", lambda: reg_model().predict(X[:, :2]), ValueError, r"X: expected 3 features.*\(6, 2\)"),
+    ("X features fit", lambda: fit(X=np.ones((6, 4))), ValueError, r"X: expected 3 features"),
+    ("X empty", lambda: reg_model().predict(np.empty((0, 3))), ValueError, r"X: expected at least one sample"),
+    ("X NaN", lambda: fit(X=with_nan()), ValueError, r"X: contains NaN or infinity"),
+    ("X inf", lambda: reg_model().predict(with_inf()), ValueError, r"X: contains NaN or infinity"),
+    ("X strings", lambda: fit(X=np.array([["a", "b", "c"]] * 6)), TypeError, r"X: expected real numbers.*<U1"),
+    ("X object", lambda: fit(X=object_array()), TypeError, r"X: expected real numbers.*object"),
+    ("X complex", lambda: reg_model().predict(X + 1j), TypeError, r"X: expected real numbers"),
+    ("X None", lambda: reg_model().predict(None), TypeError, r"X: expected an array of numbers, got None"),
+    ("X ragged", lambda: reg_model().predict([[1.0, 2.0, 3.0], [1.0]]), ValueError, r"X: could not be read"),
+    ("X forward", lambda: reg_model().forward(np.ones((2, 5))), ValueError, r"X: expected 3 features"),
+    ("X loss", lambda: reg_model().loss(np.ones((2, 5)), np.ones((2, 2))), ValueError, r"X: expected 3"),
+    # --- Y
+    ("Y rows", lambda: fit(Y=Y_REG[:4]), ValueError, r"Y: expected 6 rows to match X, got 4"),
+    ("Y columns", lambda: fit(Y=np.ones((6, 3))), ValueError, r"Y: expected shape \(N, 2\)"),
+    ("Y NaN", lambda: fit(Y=np.full((6, 2), np.nan)), ValueError, r"Y: contains NaN"),
+    ("Y strings", lambda: fit(Y=np.array([["a", "b"]] * 6)), TypeError, r"Y: expected an array of numbers"),
+    ("Y None", lambda: fit(Y=None), TypeError, r"Y: expected an array of numbers, got None"),
+    ("labels too big", lambda: fit(clf_model(), Y=np.array([0, 1, 3, 0, 1, 2])), ValueError,
+     r"Y: class labels must be in 0\.\.2 for 3 outputs"),
+    ("labels negative", lambda: fit(clf_model(), Y=np.array([0, -1, 2, 0, 1, 2])), ValueError,
+     r"Y: class labels must be in 0\.\.2"),
+    ("labels fractional", lambda: fit(clf_model(), Y=np.array([0, 1.5, 2, 0, 1, 2])), ValueError,
+     r"Y: integer class labels expected"),
+    ("labels rows", lambda: fit(clf_model(), Y=Y_INT[:5]), ValueError, r"Y: expected 6 rows"),
+    ("one-hot columns", lambda: fit(clf_model(), Y=np.eye(4)[[0, 1, 2, 3, 0, 1]]), ValueError,
+     r"Y: expected shape \(N, 3\) to match the output layer or integer labels"),
+    ("BCE target > 1", lambda: fit(bce_model(), Y=np.full((6, 2), 1.5)), ValueError,
+     r"Y: binary_crossentropy targets must lie in \[0, 1\]"),
+    ("BCE target < 0", lambda: fit(bce_model(), Y=np.full((6, 2), -0.1)), ValueError, r"Y: .*\[0, 1\]"),
+    ("CCE target > 1", lambda: fit(clf_model(), Y=2 * np.eye(3)[Y_INT]), ValueError, r"Y: .*\[0, 1\]"),
+    ("accuracy y rows", lambda: clf_model().accuracy(X, Y_INT[:4]), ValueError, r"X, y: expected the same"),
+    ("backward rows", lambda: backward_after_forward(Y_REG[:3]), ValueError, r"Y: expected 6 rows"),
+    ("backward first", lambda: reg_model().backward(Y_REG), RuntimeError, r"forward\(X\) first"),
+    # --- constructor
+    ("unknown activation", lambda: ffnn.FFNN([3, 2], "rellu"), ValueError,
+     r"activations: unknown activation 'rellu'; expected one of linear, relu"),
+    ("unknown activation in list", lambda: ffnn.FFNN([3, 4, 2], ["relu", "nope"]), ValueError,
+     r"activations\[1\]: unknown activation 'nope'"),
+    ("activation type", lambda: ffnn.FFNN([3, 2], 3), TypeError, r"activations: expected an activation name"),
+    ("activations length", lambda: ffnn.FFNN([3, 4, 2], ["relu"]), ValueError,
+     r"activations: expected 2 entries .*got 1"),
+    ("activations too many", lambda: ffnn.FFNN([3, 2], ["relu", "relu"]), ValueError, r"activations: expected 1"),
+    ("unknown loss", lambda: ffnn.FFNN([3, 2], "relu", "hinge"), ValueError, r"loss: unknown loss 'hinge'"),
+    ("loss type", lambda: ffnn.FFNN([3, 2], "relu", None), TypeError, r"loss: expected a loss name"),
+    ("unknown init", lambda: ffnn.FFNN([3, 2], init="lecun"), ValueError, r"init: unknown initializer 'lecun'"),
+    ("init list length", lambda: ffnn.FFNN([3, 4, 2], init=["zeros"]), ValueError, r"init: expected 2 entries"),
+    ("init type", lambda: ffnn.FFNN([3, 2], init=0.1), TypeError, r"init: expected an initializer name"),
+    ("CCE linear output", lambda: ffnn.FFNN([3, 2], "linear", "categorical_crossentropy"), ValueError,
+     r"activations: loss='categorical_crossentropy' needs probabilities.*got 'linear'"),
+    ("BCE relu output", lambda: ffnn.FFNN([3, 2], "relu", "binary_crossentropy"), ValueError,
+     r"activations: loss='binary_crossentropy' needs probabilities"),
+    ("CCE one output", lambda: ffnn.FFNN([3, 1], "softmax", "categorical_crossentropy"), ValueError,
+     r"layer_sizes: categorical_crossentropy needs at least 2 outputs"),
+    ("layer_sizes short", lambda: ffnn.FFNN([3]), ValueError, r"layer_sizes: expected at least \[n_in, n_out\]"),
+    ("layer_sizes zero", lambda: ffnn.FFNN([3, 0, 2]), ValueError, r"layer_sizes\[1\]: expected an integer >= 1"),
+    ("layer_sizes float", lambda: ffnn.FFNN([3, 2.5]), TypeError, r"layer_sizes\[1\]: expected an integer"),
+    ("layer_sizes str", lambda: ffnn.FFNN("32"), TypeError, r"layer_sizes: expected a list"),
+    ("layer_sizes int", lambda: ffnn.FFNN(3), TypeError, r"layer_sizes: expected a list"),
+    ("dtype int", lambda: ffnn.FFNN([3, 2], dtype="int32"), ValueError, r"dtype: expected 'float32' or 'float64'"),
+    ("dtype junk", lambda: ffnn.FFNN([3, 2], dtype="floaty"), TypeError, r"dtype: expected 'float32'"),
+    ("model seed", lambda: ffnn.FFNN([3, 2], seed=-1), ValueError, r"seed: expected an integer >= 0"),
+    ("model seed type", lambda: ffnn.FFNN([3, 2], seed="0"), TypeError, r"seed: expected an integer"),
+    ("rmsnorm type", lambda: ffnn.FFNN([3, 2], rmsnorm="yes"), TypeError, r"rmsnorm: expected True or False"),
+    ("eps", lambda: ffnn.FFNN([3, 2], eps=0), ValueError, r"eps: expected a finite positive number"),
+    ("regularization type", lambda: ffnn.FFNN([3, 2], regularization=0.1), TypeError,
+     r"regularization: expected None, ffnn\.L1\(lam\) or ffnn\.L2\(lam\)"),
+    ("regularization name", lambda: ffnn.FFNN([3, 2], regularization=("l3", 0.1)), ValueError,
+     r"regularization: unknown regulariser 'l3'"),
+    # --- regularisation strength
+    ("negative lam", lambda: ffnn.L2(-0.1), ValueError, r"lam: expected a non-negative"),
+    ("NaN lam", lambda: ffnn.L1(float("nan")), ValueError, r"lam: expected a finite non-negative number"),
+    ("lam type", lambda: ffnn.L1("0.1"), ValueError, r"lam: expected a finite"),
+    # --- initialisers
+    ("uniform low == high", lambda: init.Uniform(0.1, 0.1), ValueError, r"low, high: expected low < high"),
+    ("uniform low > high", lambda: init.Uniform(1.0, -1.0), ValueError, r"low, high: expected low < high"),
+    ("uniform inf", lambda: init.Uniform(-np.inf, 1.0), ValueError, r"low: expected a finite real number"),
+    ("normal negative variance", lambda: init.Normal(0.0, -1.0), ValueError, r"variance: expected a non-negative"),
+    ("normal NaN mean", lambda: init.Normal(float("nan"), 1.0), ValueError, r"mean: expected a finite"),
+    ("init seed negative", lambda: init.HeNormal(seed=-3), ValueError, r"seed: expected None or a non-negative"),
+    ("init seed float", lambda: init.Normal(seed=1.5), ValueError, r"seed: expected None or a non-negative"),
+    ("init seed str", lambda: init.Uniform(seed="1"), ValueError, r"seed: expected None or a non-negative"),
+    ("init seed bool", lambda: init.XavierUniform(seed=True), ValueError, r"seed: expected None"),
+    ("init n_in", lambda: init.HeNormal()(0, 3), ValueError, r"n_in: expected a positive integer"),
+    ("init n_out", lambda: init.HeNormal()(3, 2.0), ValueError, r"n_out: expected a positive integer"),
+    # --- fit arguments
+    ("batch_size 0", lambda: fit(batch_size=0), ValueError, r"batch_size: expected an integer >= 1, got 0"),
+    ("batch_size negative", lambda: fit(batch_size=-4), ValueError, r"batch_size: expected an integer >= 1"),
+    ("batch_size float", lambda: fit(batch_size=8.0), TypeError, r"batch_size: expected an integer"),
+    ("learning_rate 0", lambda: fit(learning_rate=0), ValueError, r"learning_rate: expected a finite positive"),
+    ("learning_rate negative", lambda: fit(learning_rate=-0.1), ValueError, r"learning_rate: expected a finite"),
+    ("learning_rate NaN", lambda: fit(learning_rate=float("nan")), ValueError, r"learning_rate: expected"),
+    ("learning_rate inf", lambda: fit(learning_rate=float("inf")), ValueError, r"learning_rate: expected"),
+    ("learning_rate str", lambda: fit(learning_rate="0.1"), TypeError, r"learning_rate: expected a positive"),
+    ("epochs negative", lambda: fit(epochs=-1), ValueError, r"epochs: expected an integer >= 0, got -1"),
+    ("epochs float", lambda: fit(epochs=2.5), TypeError, r"epochs: expected an integer"),
+    ("verbose", lambda: fit(verbose=3), ValueError, r"verbose: expected 0, 1 or 2"),
+    ("unknown optimizer", lambda: fit(optimizer="rmsprop"), ValueError,
+     r"optimizer: unknown optimizer 'rmsprop'; expected one of sgd, momentum, adam"),
+    ("optimizer type", lambda: fit(optimizer=0.1), TypeError, r"optimizer: expected an optimizer name"),
+    ("patience without validation", lambda: fit(patience=3), ValueError,
+     r"patience: early stopping watches val_loss, so validation_data is required"),
+    ("patience 0", lambda: fit(patience=0, validation_data=(X, Y_REG)), ValueError,
+     r"patience: expected an integer >= 1"),
+    ("validation_data form", lambda: fit(validation_data=X), TypeError, r"validation_data: expected a tuple"),
+    ("validation X", lambda: fit(validation_data=(X[:, :2], Y_REG)), ValueError,
+     r"validation_data\[0\]: expected 3 features"),
+    ("validation Y", lambda: fit(validation_data=(X, Y_REG[:2])), ValueError,
+     r"validation_data\[1\]: expected 6 rows"),
+    ("validation labels", lambda: fit(clf_model(), Y=Y_INT, validation_data=(X, Y_INT + 1)), ValueError,
+     r"validation_data\[1\]: class labels must be in 0\.\.2"),
+    # --- optimisers and gradcheck
+    ("momentum beta", lambda: optim.Momentum(beta=1.0), ValueError, r"beta: expected a number in \[0, 1\)"),
+    ("adam beta1", lambda: optim.Adam(beta1=-0.1), ValueError, r"beta1: expected a number in \[0, 1\)"),
+    ("adam beta2", lambda: optim.Adam(beta2=1), ValueError, r"beta2: expected a number in \[0, 1\)"),
+    ("adam eps", lambda: optim.Adam(eps=0.0), ValueError, r"eps: expected a positive number"),
+    ("gradcheck h", lambda: ffnn.gradcheck(reg_model(), X, Y_REG, h=0), ValueError, r"h: expected a finite positive"),
+    ("gradcheck X", lambda: ffnn.gradcheck(reg_model(), X[:, :1], Y_REG), ValueError, r"X: expected 3 features"),
+    # --- registries called directly
+    ("activations.get", lambda: activations.get("sigmoidal"), ValueError, r"activation: unknown activation"),
+    ("losses.get", lambda: losses.get("l2"), ValueError, r"loss: unknown loss 'l2'"),
+    ("init.get", lambda: init.get(""), ValueError, r"init: unknown initializer ''"),
+    ("optim.get", lambda: optim.get("SGDM"), ValueError, r"optimizer: unknown optimizer 'SGDM'"),
+    ("regularization.get", lambda: regularization.get("l2"), TypeError, r"regularization: expected None"),
+]
+
+
+@pytest.mark.parametrize("call, exc, match", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_is_refused_with_a_named_argument(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_zero_epochs_and_bool_verbose_are_accepted():
+    fit(epochs=0)
+    fit(verbose=False)
+
+
+def test_refused_fit_leaves_the_model_untouched():
+    model = reg_model()
+    before = [p.copy() for _, p in model.parameters()]
+    with pytest.raises(ValueError):
+        fit(model, Y=Y_REG[:5])
+    for b, (_, p) in zip(before, model.parameters()):
+        np.testing.assert_array_equal(b, p)
+    assert model.history == {} and model.optimizer is None
+
+
+# ----------------------------------------------------------------------------- divergence
+@pytest.mark.parametrize("make, Y", [
+    (lambda: ffnn.FFNN([2, 3, 1], ["tanh", "linear"], "mse", seed=0), None),
+    (lambda: ffnn.FFNN([2, 8, 1], ["relu", "linear"], "mse", seed=0), None),
+    (lambda: ffnn.FFNN([2, 8, 3], ["relu", "softmax"], "categorical_crossentropy", seed=0), "labels"),
+], ids=["tanh-mse", "relu-mse", "relu-cce"])
+def test_huge_learning_rate_raises_divergence_error(make, Y):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 2)) * 10
+    Y = rng.integers(0, 3, 20) if Y == "labels" else X[:, :1] * 3
+    model = make()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the divergence is reported once, as an exception
+        with pytest.raises(ffnn.DivergenceError, match=r"training diverged: the loss became .* in epoch \d+, "
+                                                       r"batch \d+ \(learning_rate=1e\+06\).*smaller learning_rate"):
+            model.fit(X, Y, batch_size=5, learning_rate=1e6, epochs=200, verbose=0)
+    assert issubclass(ffnn.DivergenceError, FloatingPointError)
+    assert all(layer.X is None for layer in model.layers)  # caches dropped even on the error path
