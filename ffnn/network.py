@@ -150,6 +150,9 @@ class FFNN:
             arr[np.arange(labels.shape[0]), labels] = 1
         elif arr.ndim == 1 and K == 1:
             arr = arr.reshape(-1, 1)
+        elif arr.ndim != 2:
+            raise ValueError(f"{argname}: expected a 2-D array of shape (N, {K}) to match the output layer, "
+                             f"got shape {arr.shape}")
         arr = check_array(arr, argname, dtype=self.dtype)
         if arr.shape[1] != K:
             raise ValueError(f"{argname}: expected shape (N, {K}) to match the output layer"

@@ -6,6 +6,7 @@ Its ``widget()`` method wraps that method in ipywidgets controls. ipywidgets is 
 inside ``widget()``, so ``import ffnn`` never needs it.
 
 - :class:`SurfaceExplorer` (chapter 1): the output surface of a tiny 2 → 2 → 1 network.
+- :class:`TrainingExplorer` (chapter 3): retrain a small classifier and draw its loss curves.
 """
 import base64
 import io
@@ -14,11 +15,15 @@ import numbers
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import activations as _activations
-from .network import FFNN
+from . import optim as _optim
+from ._validation import check_int, check_positive
+from .network import FFNN, DivergenceError
+from .regularization import L1, L2
 
-__all__ = ["SurfaceExplorer"]
+__all__ = ["SurfaceExplorer", "TrainingExplorer"]
 
 
 def _import_ipywidgets():
@@ -246,3 +251,248 @@ class SurfaceExplorer:
         panel = widgets.VBox([column("hidden layer", self.NAMES[:6] + ("activation",)),
                               column("output layer", self.NAMES[6:] + ("output",))])
         return widgets.HBox([panel, self._out])
+
+
+class TrainingExplorer:
+    """Train a small :class:`ffnn.FFNN` with the chosen settings and draw its loss per epoch.
+
+    The settings are ``learning_rate``, ``batch_size``, ``optimizer`` (``"sgd"``, ``"momentum"``,
+    ``"adam"``), ``regularization`` (``"none"``, ``"l1"``, ``"l2"``) and its strength ``lam``.
+    Changing one builds a fresh ``FFNN(layer_sizes, activations, loss, regularization=..., seed=seed)``
+    and calls ``fit(X_train, y_train, batch_size, learning_rate, epochs,
+    validation_data=(X_val, y_val), optimizer=...)``. The seed fixes both the initial weights and the
+    shuffling, so two runs differ only in the settings that differ.
+
+    The axes show ``model.history``: :attr:`train_line` (solid) has y-data ``history["loss"]``
+    (mean batch loss plus penalty during each epoch), :attr:`val_line` (dashed)
+    ``history["val_loss"]``, both at x = 1, 2, ... epochs. :attr:`previous_lines` repeat the run
+    before the last change in grey. A learning rate so large that the loss stops being finite
+    does not raise: :attr:`diverged` holds the :class:`ffnn.DivergenceError` message and the
+    curves show the epochs finished before it (None after a run that did not diverge).
+
+    Parameters
+    ----------
+    X_train, X_val : arrays (N, n_in)
+    y_train, y_val : integer labels (N,) or targets (N, n_out)
+    layer_sizes : list of int, default ``[n_in, 32, n_out]``
+    activations : str or list, default ReLU hidden layers and an output that suits ``loss``
+    loss : str, default ``"categorical_crossentropy"``
+    epochs : int
+        Epochs per run. The default (25 epochs of a 64-32-10 network on the digits) trains in
+        a fraction of a second.
+    seed : int
+    dtype : "float32" or "float64"
+    **settings
+        Initial settings, as for :meth:`set`.
+
+    Introduced in chapter 3 (weight updates).
+    """
+
+    SETTINGS = ("learning_rate", "batch_size", "optimizer", "regularization", "lam")
+    DEFAULTS = {"learning_rate": 0.1, "batch_size": 32, "optimizer": "sgd", "regularization": "none",
+                "lam": 1e-3}
+    REGULARIZATIONS = ("none", "l1", "l2")
+    BATCH_SIZES = (8, 16, 32, 64, 128, 256)   # the widget's choices (any positive int works in set)
+    LR_EXPONENTS = (-3.0, 0.5)                # learning-rate slider from 10**-3 to 10**0.5
+    LAM_EXPONENTS = (-5.0, -1.0)
+    _OUTPUTS = {"categorical_crossentropy": "softmax", "binary_crossentropy": "sigmoid", "mse": "linear"}
+
+    def __init__(self, X_train, y_train, X_val, y_val, layer_sizes=None, activations=None,
+                 loss="categorical_crossentropy", epochs=25, seed=0, dtype="float32", **settings):
+        self.epochs = check_int(epochs, "epochs")
+        self.seed = check_int(seed, "seed", minimum=0)
+        if layer_sizes is None:
+            X = np.asarray(X_train)
+            Y = np.asarray(y_train)
+            if X.ndim != 2 or Y.ndim not in (1, 2):
+                raise ValueError(f"X_train, y_train: expected shapes (N, n_in) and (N,) or (N, n_out), "
+                                 f"got {X.shape} and {Y.shape}")
+            if Y.ndim == 2:
+                n_out = Y.shape[1]
+            elif loss == "categorical_crossentropy":
+                n_out = int(max(np.max(Y), np.max(y_val))) + 1
+            else:
+                n_out = 1
+            layer_sizes = [X.shape[1], 32, n_out]
+        if activations is None and loss in self._OUTPUTS:
+            activations = ["relu"] * (len(layer_sizes) - 2) + [self._OUTPUTS[loss]]
+        # A throwaway model checks the architecture and converts the data once, with the same
+        # messages fit would give.
+        probe = FFNN(layer_sizes, activations if activations is not None else "relu", loss,
+                     seed=self.seed, dtype=dtype)
+        self.layer_sizes, self.activations, self.loss, self.dtype = (
+            probe.layer_sizes, probe.activations, probe.loss_name, probe.dtype.name)
+        self.X_train = probe._check_X(X_train, "X_train")
+        self.Y_train = probe._check_Y(y_train, self.X_train.shape[0], "y_train")
+        self.X_val = probe._check_X(X_val, "X_val")
+        self.Y_val = probe._check_Y(y_val, self.X_val.shape[0], "y_val")
+
+        self.settings = {}     # the settings of the model on display
+        self.model = None
+        self.diverged = None
+        self._out = None       # the ipywidgets Output, once widget() has been called
+        self._controls = {}    # setting -> ipywidgets control, once widget() has been called
+        self._syncing = False
+        self._build_figure()
+        self.set(**{**self.DEFAULTS, **settings})
+
+    # ------------------------------------------------------------------ state
+    @property
+    def history(self):
+        """The displayed model's :class:`ffnn.History`."""
+        return self.model.history
+
+    def _checked(self, settings):
+        """Validated copy of the current settings updated with ``settings``."""
+        unknown = [k for k in settings if k not in self.SETTINGS]
+        if unknown:
+            raise ValueError(f"{unknown[0]}: unknown setting; expected one of {', '.join(self.SETTINGS)}")
+        new = dict(self.settings)
+        for name, value in settings.items():
+            if name == "learning_rate":
+                value = check_positive(value, "learning_rate")
+            elif name == "batch_size":
+                value = check_int(value, "batch_size")
+            elif name == "optimizer":
+                if not isinstance(value, str):
+                    raise TypeError(f"optimizer: expected one of {', '.join(_optim.NAMES)} (a name), "
+                                    f"got {value!r}")
+                value = _optim.get(value, "optimizer").name
+            elif name == "regularization":
+                key = "none" if value is None else value.strip().lower() if isinstance(value, str) else None
+                if key not in self.REGULARIZATIONS:
+                    raise ValueError(f"regularization: expected one of "
+                                     f"{', '.join(map(repr, self.REGULARIZATIONS))}, got {value!r}")
+                value = key
+            elif name == "lam":
+                value = L1(value).lam   # L1 checks: a finite number >= 0, message names lam
+            new[name] = value
+        return new
+
+    def set(self, **settings):
+        """Change any of :attr:`SETTINGS`; retrain if a setting changed; redraw.
+
+        Every value is checked before anything changes. Controls made by :meth:`widget` move to
+        the new values. Returns the matplotlib Figure.
+        """
+        new = self._checked(settings)
+        if new != self.settings or self.model is None:
+            self._train(new)
+        self._sync_controls()
+        return self._redraw()
+
+    def regularizer(self, settings=None):
+        """The ``regularization=`` argument for the settings: None, ffnn.L1(lam) or ffnn.L2(lam)."""
+        s = self.settings if settings is None else settings
+        if s["regularization"] == "none":
+            return None
+        return (L1 if s["regularization"] == "l1" else L2)(s["lam"])
+
+    def _train(self, settings):
+        model = FFNN(self.layer_sizes, self.activations, self.loss, regularization=self.regularizer(settings),
+                     seed=self.seed, dtype=self.dtype)
+        try:
+            model.fit(self.X_train, self.Y_train, batch_size=settings["batch_size"],
+                      learning_rate=settings["learning_rate"], epochs=self.epochs,
+                      validation_data=(self.X_val, self.Y_val), optimizer=settings["optimizer"], verbose=0)
+            diverged = None
+        except DivergenceError as err:
+            diverged = str(err)
+        if self.model is not None:   # the run on display becomes the grey reference
+            for old, line in zip(self.previous_lines, (self.train_line, self.val_line)):
+                old.set_data(*line.get_data())
+        self.model, self.settings, self.diverged = model, settings, diverged
+
+    # ------------------------------------------------------------------ drawing
+    def _build_figure(self):
+        self.figure = Figure(figsize=(6.0, 3.6), layout="constrained")
+        self.ax = self.figure.add_subplot()
+        self.previous_lines = [self.ax.plot([], [], ls, color="0.75", lw=1.5, label=f"previous ({part})")[0]
+                               for ls, part in (("-", "training"), ("--", "validation"))]
+        self.train_line, = self.ax.plot([], [], "-", color="C0", lw=2, label="training loss")
+        self.val_line, = self.ax.plot([], [], "--", color="C1", lw=2, label="validation loss")
+        self.ax.set(xlim=(0.5, self.epochs + 0.5), xlabel="epoch", ylabel="loss (log scale)", yscale="log")
+        # plain numbers on the log axis: 0.1, 0.2, 0.5, 1, 2, ... (a range often spans less than 10x)
+        self.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        self.ax.yaxis.set_minor_formatter(FuncFormatter(
+            lambda v, _: f"{v:g}" if v > 0 and round(v / 10 ** math.floor(math.log10(v))) in (2, 5) else ""))
+        self.ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        self.ax.grid(alpha=0.3, which="both")
+        self.ax.legend(fontsize="small", loc="best")
+
+    def _redraw(self):
+        h = self.model.history
+        for line, key in ((self.train_line, "loss"), (self.val_line, "val_loss")):
+            y = h.get(key, [])
+            line.set_data(np.arange(1, len(y) + 1), y)
+        # autoscale y over the finite, positive values of all four lines
+        ys = np.concatenate([np.asarray(line.get_ydata(), dtype=float)
+                             for line in (self.train_line, self.val_line, *self.previous_lines)])
+        ys = ys[np.isfinite(ys) & (ys > 0)]
+        if ys.size:
+            lo, hi = ys.min(), ys.max()
+            self.ax.set_ylim(lo / 1.25, hi * 1.25)
+        s = self.settings
+        reg = "no penalty" if s["regularization"] == "none" else f"{s['regularization'].upper()}(lam={s['lam']:g})"
+        title = f"lr={s['learning_rate']:.3g}, batch {s['batch_size']}, {s['optimizer']}, {reg}"
+        if self.diverged is not None:
+            title += f"\ndiverged after {h.epochs} epoch{'s' if h.epochs != 1 else ''}"
+        elif h.get("val_accuracy"):
+            title += f"\nvalidation accuracy {h['val_accuracy'][-1]:.3f}"
+        self.ax.set_title(title, fontsize="medium")
+        if self._out is not None:
+            self._out.outputs = (_png_output(self.figure),)
+        return self.figure
+
+    # ------------------------------------------------------------------ ipywidgets
+    def _sync_controls(self):
+        if not self._controls or self._syncing:
+            return
+        self._syncing = True
+        try:
+            for name, control in self._controls.items():
+                if control.value != self.settings[name]:
+                    control.value = self.settings[name]
+            self._controls["lam"].disabled = self.settings["regularization"] == "none"
+        finally:
+            self._syncing = False
+
+    def _on_change(self, name, new):
+        if not self._syncing:
+            self.set(**{name: new})
+
+    def widget(self):
+        """An ipywidgets box: learning-rate, batch-size and lam sliders and optimizer and
+        regularisation dropdowns above the plot. Each change retrains through :meth:`set`."""
+        widgets = _import_ipywidgets()
+        style = {"description_width": "100px"}
+        layout = widgets.Layout(width="320px")
+        s = self.settings
+        controls = {
+            "learning_rate": widgets.FloatLogSlider(
+                value=s["learning_rate"], base=10, min=self.LR_EXPONENTS[0], max=self.LR_EXPONENTS[1],
+                step=0.25, readout_format=".3g", description="learning_rate", continuous_update=False,
+                style=style, layout=layout),
+            "batch_size": widgets.SelectionSlider(
+                options=sorted(set(self.BATCH_SIZES) | {s["batch_size"]}), value=s["batch_size"],
+                description="batch_size", continuous_update=False, style=style, layout=layout),
+            "optimizer": widgets.Dropdown(options=list(_optim.NAMES), value=s["optimizer"],
+                                          description="optimizer", style=style, layout=layout),
+            "regularization": widgets.Dropdown(options=list(self.REGULARIZATIONS), value=s["regularization"],
+                                               description="regularization", style=style, layout=layout),
+            "lam": widgets.FloatLogSlider(
+                value=s["lam"] if s["lam"] > 0 else 10 ** self.LAM_EXPONENTS[0], base=10,
+                min=self.LAM_EXPONENTS[0], max=self.LAM_EXPONENTS[1], step=0.5, readout_format=".0e",
+                description="lam", continuous_update=False, style=style, layout=layout),
+        }
+        self._controls = controls
+        self._out = widgets.Output()
+        # Sliders clip out-of-range values; the model follows what the controls show (set()
+        # retrains only if that differs from the current settings).
+        self.set(**{name: c.value for name, c in controls.items()})
+        for name, control in controls.items():
+            control.observe(lambda change, name=name: self._on_change(name, change["new"]), names="value")
+        # Two columns of controls above the plot: narrow enough for a book page.
+        columns = [widgets.VBox([controls[n] for n in ("learning_rate", "batch_size", "lam")]),
+                   widgets.VBox([controls[n] for n in ("optimizer", "regularization")])]
+        return widgets.VBox([widgets.HBox(columns), self._out])
