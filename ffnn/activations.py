@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from ._registry import Registry
+
 try:  # SciPy's erf is exact to machine precision and fast; NumPy has no erf of its own.
     from scipy.special import erf as _erf
 except ImportError:  # pragma: no cover - exercised only where SciPy is absent
@@ -219,19 +221,11 @@ class Softmax(Activation):
         return a * (da - (da * a).sum(axis=1, keepdims=True))
 
 
-_CLASSES = (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, ELU, GELU, Swish, Softplus)
-_REGISTRY = {cls.name: cls for cls in _CLASSES}
-NAMES = tuple(_REGISTRY)
+_REGISTRY = Registry("activation", Activation,
+                     (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, ELU, GELU, Swish, Softplus))
+NAMES = _REGISTRY.names
 
 
 def get(activation, argname="activation"):
     """Return an Activation instance for a name such as ``"relu"`` or an Activation object."""
-    if isinstance(activation, Activation):
-        return activation
-    if isinstance(activation, str):
-        key = activation.strip().lower()
-        if key in _REGISTRY:
-            return _REGISTRY[key]()
-        raise ValueError(f"{argname}: unknown activation {activation!r}; expected one of {', '.join(NAMES)}")
-    raise TypeError(f"{argname}: expected an activation name (str) or ffnn.activations.Activation, "
-                    f"got {type(activation).__name__}")
+    return _REGISTRY.get(activation, argname)

@@ -21,6 +21,8 @@ import numbers
 
 import numpy as np
 
+from ._registry import Registry
+
 __all__ = ["Initializer", "Zeros", "Uniform", "Normal", "XavierUniform", "XavierNormal",
            "HeUniform", "HeNormal", "get", "NAMES"]
 
@@ -158,29 +160,18 @@ class HeNormal(Initializer):
         return rng.normal(0.0, math.sqrt(2.0 / shape[0]), size=shape)
 
 
-_CLASSES = (Zeros, Uniform, Normal, XavierUniform, XavierNormal, HeUniform, HeNormal)
-_REGISTRY = {cls.name: cls for cls in _CLASSES}
-_ALIASES = {"glorot_uniform": "xavier_uniform", "glorot_normal": "xavier_normal",
-            "kaiming_uniform": "he_uniform", "kaiming_normal": "he_normal", "zero": "zeros"}
-NAMES = tuple(_REGISTRY)
+_REGISTRY = Registry("initializer", Initializer,
+                     (Zeros, Uniform, Normal, XavierUniform, XavierNormal, HeUniform, HeNormal), aliases={
+                         "glorot_uniform": "xavier_uniform", "glorot_normal": "xavier_normal",
+                         "kaiming_uniform": "he_uniform", "kaiming_normal": "he_normal", "zero": "zeros"})
+NAMES = _REGISTRY.names
 
 
 def get(init, argname="init"):
     """Return an Initializer for a name such as ``"he_normal"`` or an Initializer object."""
-    if isinstance(init, Initializer):
-        return init
-    if isinstance(init, str):
-        key = init.strip().lower()
-        key = _ALIASES.get(key, key)
-        if key in _REGISTRY:
-            return _REGISTRY[key]()
-        raise ValueError(f"{argname}: unknown initializer {init!r}; expected one of {', '.join(NAMES)}")
-    raise TypeError(f"{argname}: expected an initializer name (str) or ffnn.init.Initializer, "
-                    f"got {type(init).__name__}")
+    return _REGISTRY.get(init, argname)
 
 
 def from_config(name, config):
     """Rebuild an initializer from its ``name`` and ``get_config()`` (used by ffnn.load)."""
-    if name not in _REGISTRY:
-        raise ValueError(f"init: unknown initializer {name!r} in saved model")
-    return _REGISTRY[name](**config)
+    return _REGISTRY.from_config(name, config)

@@ -15,6 +15,8 @@ with respect to z collapses to (ŷ - Y) divided by the number of averaged terms.
 """
 import numpy as np
 
+from ._registry import Registry
+
 from .activations import log_softmax, softplus
 
 __all__ = ["Loss", "MSE", "BinaryCrossEntropy", "CategoricalCrossEntropy", "get", "NAMES"]
@@ -118,24 +120,13 @@ class CategoricalCrossEntropy(Loss):
         return (y_hat - Y) * y_hat.dtype.type(1.0 / y_hat.shape[0])
 
 
-_CLASSES = (MSE, BinaryCrossEntropy, CategoricalCrossEntropy)
-_REGISTRY = {cls.name: cls for cls in _CLASSES}
-_ALIASES = {"bce": "binary_crossentropy", "cce": "categorical_crossentropy",
-            "mean_squared_error": "mse", "crossentropy": "categorical_crossentropy",
-            "cross_entropy": "categorical_crossentropy",
-            "binary_cross_entropy": "binary_crossentropy",
-            "categorical_cross_entropy": "categorical_crossentropy"}
-NAMES = tuple(_REGISTRY)
+_REGISTRY = Registry("loss", Loss, (MSE, BinaryCrossEntropy, CategoricalCrossEntropy), aliases={
+    "bce": "binary_crossentropy", "cce": "categorical_crossentropy", "mean_squared_error": "mse",
+    "crossentropy": "categorical_crossentropy", "cross_entropy": "categorical_crossentropy",
+    "binary_cross_entropy": "binary_crossentropy", "categorical_cross_entropy": "categorical_crossentropy"})
+NAMES = _REGISTRY.names
 
 
 def get(loss, argname="loss"):
     """Return a Loss instance for a name such as ``"mse"`` or a Loss object."""
-    if isinstance(loss, Loss):
-        return loss
-    if isinstance(loss, str):
-        key = loss.strip().lower()
-        key = _ALIASES.get(key, key)
-        if key in _REGISTRY:
-            return _REGISTRY[key]()
-        raise ValueError(f"{argname}: unknown loss {loss!r}; expected one of {', '.join(NAMES)}")
-    raise TypeError(f"{argname}: expected a loss name (str) or ffnn.losses.Loss, got {type(loss).__name__}")
+    return _REGISTRY.get(loss, argname)

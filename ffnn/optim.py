@@ -15,6 +15,8 @@ import numbers
 
 import numpy as np
 
+from ._registry import Registry
+
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "get", "NAMES"]
 
 
@@ -136,26 +138,15 @@ class Adam(Optimizer):
         p -= tmp
 
 
-_CLASSES = (SGD, Momentum, Adam)
-_REGISTRY = {cls.name: cls for cls in _CLASSES}
-NAMES = tuple(_REGISTRY)
+_REGISTRY = Registry("optimizer", Optimizer, (SGD, Momentum, Adam))
+NAMES = _REGISTRY.names
 
 
 def get(optimizer, argname="optimizer"):
     """Return an Optimizer for a name (``"sgd"``, ``"momentum"``, ``"adam"``) or an Optimizer."""
-    if isinstance(optimizer, Optimizer):
-        return optimizer
-    if isinstance(optimizer, str):
-        key = optimizer.strip().lower()
-        if key in _REGISTRY:
-            return _REGISTRY[key]()
-        raise ValueError(f"{argname}: unknown optimizer {optimizer!r}; expected one of {', '.join(NAMES)}")
-    raise TypeError(f"{argname}: expected an optimizer name (str) or ffnn.optim.Optimizer, "
-                    f"got {type(optimizer).__name__}")
+    return _REGISTRY.get(optimizer, argname)
 
 
 def from_config(name, config):
     """Rebuild an optimizer from its name and ``get_config()`` (used by ffnn.load)."""
-    if name not in _REGISTRY:
-        raise ValueError(f"optimizer: unknown optimizer {name!r} in saved model")
-    return _REGISTRY[name](**config)
+    return _REGISTRY.from_config(name, config)
