@@ -1,0 +1,365 @@
+"""Tests for ffnn.experiments: sweeps, their tables, the explorer widget and the scikit-learn bridge.
+
+Everything runs on scikit-learn's 8x8 digits (or a slice of them), a few epochs, so the file takes
+seconds. Each check compares numbers: rows against the models they came from, serial against
+parallel, ffnn's update against scikit-learn's.
+"""
+import math
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot  # noqa: E402
+
+import numpy as np
+import pytest
+
+import ffnn
+from ffnn.experiments import (DEFAULTS, KEYS, Results, SweepExplorer, Table, compare_with_sklearn,
+                              confusion_matrix, load_data, sweep, to_sklearn_params)
+
+BASE = {"hidden": [16], "epochs": 3, "batch_size": 32, "learning_rate": 0.1}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_data("digits", n_train=400)
+
+
+@pytest.fixture(scope="module")
+def small_sweep(digits):
+    return sweep(BASE, {"learning_rate": [0.05, 0.2], "activation": ["relu", "tanh"]}, digits,
+                 seeds=(0, 1), n_jobs=1)
+
+
+# ---------------------------------------------------------------------------- data
+def test_load_data_holds_out_a_seeded_validation_set():
+    X, y, Xv, yv, Xt, yt = load_data("digits", n_val=200, seed=3)
+    full_X, full_y, full_Xt, _ = ffnn.datasets.load_digits()
+    assert (len(X), len(Xv)) == (len(full_X) - 200, 200)
+    np.testing.assert_array_equal(Xt, full_Xt)
+    # the two parts are disjoint and together are the whole training set
+    rows = {r.tobytes() for r in full_X}
+    assert {r.tobytes() for r in np.vstack([X, Xv])} == rows
+    np.testing.assert_array_equal(load_data("digits", n_val=200, seed=3).X_val, Xv)
+    assert not np.array_equal(load_data("digits", n_val=200, seed=4).X_val, Xv)
+    assert len(load_data("digits", n_train=100).X_train) == 100
+
+
+@pytest.mark.parametrize("kwargs, argname", [({"name": "cifar"}, "name"), ({"n_val": 0}, "n_val"),
+                                             ({"n_train": -1}, "n_train")])
+def test_load_data_rejects_bad_arguments(kwargs, argname):
+    with pytest.raises(ValueError, match=argname):
+        load_data(**{"name": "digits", **kwargs})
+
+
+# ---------------------------------------------------------------------------- sweep
+def test_sweep_has_one_row_per_configuration_and_seed(small_sweep):
+    r = small_sweep
+    assert len(r) == 2 * 2 * 2
+    assert r.labels == ["learning_rate=0.05, activation=relu", "learning_rate=0.05, activation=tanh",
+                        "learning_rate=0.2, activation=relu", "learning_rate=0.2, activation=tanh"]
+    assert [row["seed"] for row in r.rows] == [0, 1] * 4
+    assert [row["learning_rate"] for row in r.rows] == [0.05] * 4 + [0.2] * 4
+    assert r.table.columns == ["learning_rate", "activation", "seed", "epochs", "train_loss", "val_loss",
+                               "val_accuracy", "test_loss", "test_accuracy", "train_time"]
+    summary = r.summary()
+    assert len(summary) == 4 and summary.columns[:3] == ["learning_rate", "activation", "runs"]
+    assert summary["runs"] == [2, 2, 2, 2]
+    assert all(row["epochs"] == 3 and row["status"] == "ok" for row in r.rows)
+    assert r.fixed["hidden"] == [16] and "learning_rate" not in r.fixed and "activation" not in r.fixed
+
+
+def test_rows_are_the_numbers_of_the_trained_models(small_sweep, digits):
+    for row, h, model, config in zip(small_sweep.rows, small_sweep.histories, small_sweep.models,
+                                     small_sweep.configs):
+        assert model.layer_sizes == [64, 16, 10]
+        assert model.activations == [config["activation"], "softmax"]
+        assert model.seed == row["seed"] and model.history is h and h.epochs == 3
+        assert row["train_loss"] == h["loss"][-1] and row["val_loss"] == h["val_loss"][-1]
+        assert row["val_accuracy"] == h["val_accuracy"][-1]
+        assert row["test_accuracy"] == model.accuracy(digits.X_test, digits.y_test)
+        assert math.isclose(row["test_loss"], model.loss(digits.X_test, digits.y_test), rel_tol=1e-6)
+        assert row["train_time"] > 0 and row["penalty"] == 0
+
+
+def test_summary_is_the_mean_and_sample_std_over_seeds(small_sweep):
+    acc = [row["test_accuracy"] for row in small_sweep.rows]
+    summary = small_sweep.summary()
+    for i, (mean, std) in enumerate(summary.rows[k]["test_accuracy"] for k in range(4)):
+        assert math.isclose(mean, np.mean(acc[2 * i:2 * i + 2]))
+        assert math.isclose(std, np.std(acc[2 * i:2 * i + 2], ddof=1))
+    assert summary["test_accuracy"] == pytest.approx([np.mean(acc[2 * i:2 * i + 2]) for i in range(4)])
+    assert small_sweep.metric("test_accuracy") == dict(zip(small_sweep.labels, summary["test_accuracy"]))
+    h = small_sweep.history(small_sweep.labels[1])
+    np.testing.assert_allclose(h["val_loss"], np.mean([small_sweep.histories[2]["val_loss"],
+                                                       small_sweep.histories[3]["val_loss"]], axis=0))
+
+
+def test_same_seeds_same_results_serial_or_parallel(digits):
+    grid = {"activation": ["relu", "sigmoid"], "optimizer": ["sgd", "adam"]}
+    base = {**BASE, "learning_rate": 0.01}
+    serial = sweep(base, grid, digits, seeds=(0, 1), n_jobs=1)
+    parallel = sweep(base, grid, digits, seeds=(0, 1), n_jobs=2)
+    again = sweep(base, grid, digits, seeds=(0, 1), n_jobs=2)
+    for a, b, c in zip(serial.rows, parallel.rows, again.rows):
+        for key in a:
+            if key != "train_time":
+                assert a[key] == b[key] == c[key], key
+    for ha, hb in zip(serial.histories, parallel.histories):
+        assert ha == hb
+    # models come back from the worker processes intact
+    for ma, mb in zip(serial.models, parallel.models):
+        np.testing.assert_array_equal(ma.predict(digits.X_test), mb.predict(digits.X_test))
+    # different seeds are different runs
+    assert serial.rows[0]["train_loss"] != serial.rows[1]["train_loss"]
+
+
+def test_without_joblib_the_sweep_runs_serially(digits, monkeypatch):
+    monkeypatch.setitem(sys.modules, "joblib", None)  # makes `import joblib` raise ImportError
+    r = sweep(BASE, {"learning_rate": [0.1, 0.2]}, digits, n_jobs=2)
+    assert len(r) == 2 and all(row["status"] == "ok" for row in r.rows)
+
+
+def test_grid_as_list_of_dicts_and_what_overrides_what(digits):
+    r = sweep({**BASE, "hidden": [8, 8]},
+              [{"layer_sizes": [64, 12, 10]}, {"hidden": [4]}, {"hidden": [], "activations": ["softmax"]}],
+              digits, n_jobs=1, keep_models=True)
+    assert [m.layer_sizes for m in r.models] == [[64, 12, 10], [64, 4, 10], [64, 10]]
+    assert [m.activations for m in r.models] == [["relu", "softmax"], ["relu", "softmax"], ["softmax"]]
+    assert r.grid_keys == ["layer_sizes", "hidden", "activations"]
+    assert r.table.rows[0]["hidden"] is None and r.table.rows[1]["layer_sizes"] is None
+    # without a validation set there are no validation numbers
+    X, y, _, _, Xt, yt = digits
+    no_val = sweep(BASE, None, (X, y, Xt, yt), n_jobs=1, keep_models=False)
+    assert len(no_val) == 1 and math.isnan(no_val.rows[0]["val_loss"]) and no_val.models == [None]
+    assert no_val.labels == ["base"]
+
+
+def test_keep_models_false_and_new_model_rebuilds_the_initial_weights(digits):
+    r = sweep(BASE, {"init": ["zeros", "he_normal"]}, digits, seeds=(5,), n_jobs=1, keep_models=False)
+    with pytest.raises(ValueError, match="keep_models"):
+        r.model("init=zeros")
+    fresh = r.new_model("init=he_normal")
+    twin = ffnn.FFNN([64, 16, 10], ["relu", "softmax"], "categorical_crossentropy", init="he_normal",
+                     seed=5, dtype="float32")
+    for a, b in zip(fresh.layers, twin.layers):
+        np.testing.assert_array_equal(a.W, b.W)
+    assert fresh.history.epochs == 0 and fresh.layers[0].W.any()
+    assert not r.new_model("init=zeros").layers[0].W.any()
+
+
+@pytest.mark.parametrize("base, grid, match", [
+    ({}, {"learnin_rate": [0.1]}, "learnin_rate"),
+    ({"lr": 0.1}, None, "base: unknown key 'lr'"),
+    ({}, [{"epochs": 1}, {"hiden": [3]}], r"grid\[1\]: unknown key 'hiden'"),
+    ({}, {"seed": [0, 1]}, "seeds="),
+    ({}, {"epochs": []}, "epochs"),
+    ({}, [], "grid"),
+    ({}, {"activation": ["relu", "swishy"]}, "swishy"),
+])
+def test_bad_configurations_raise_value_errors_naming_the_key(digits, base, grid, match):
+    with pytest.raises(ValueError, match=match):
+        sweep(base, grid, digits, n_jobs=1)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"grid": {"epochs": 3}}, TypeError, "grid"),
+    ({"grid": "epochs"}, TypeError, "grid"),
+    ({"data": (1, 2, 3)}, TypeError, "data"),
+    ({"seeds": []}, ValueError, "seeds"),
+    ({"seeds": [-1]}, ValueError, "seeds"),
+    ({"n_jobs": 0}, ValueError, "n_jobs"),
+    ({"measure": 3}, TypeError, "measure"),
+])
+def test_bad_sweep_arguments(digits, kwargs, error, match):
+    args = {"base": BASE, "grid": None, "data": digits, **kwargs}
+    with pytest.raises(error, match=match):
+        sweep(**args)
+
+
+def test_a_diverging_run_is_a_row_not_a_crash(digits):
+    # a regression on the raw labels with a huge step overflows in the first epoch
+    r = sweep({**BASE, "loss": "mse"}, {"learning_rate": [1e-3, 1e3]}, digits, n_jobs=1)
+    ok, bad = r.rows
+    assert ok["status"] == "ok" and bad["status"] == "diverged"
+    assert math.isnan(bad["test_loss"]) and bad["epochs"] < 3
+    assert "status" in r.table.columns and r.summary().rows[1]["status"] == "diverged 1/1"
+    assert "—" in repr(r)
+
+
+def test_measure_adds_columns(digits):
+    r = sweep({**BASE, "regularization": ffnn.L2(1e-3)}, None, digits, n_jobs=1,
+              measure=lambda model: {"sum_W2": sum(float((l.W ** 2).sum()) for l in model.layers)})
+    row = r.rows[0]
+    assert math.isclose(row["penalty"], 1e-3 * row["sum_W2"], rel_tol=1e-5)
+    assert r.table.columns[-2:] == ["penalty", "sum_W2"]
+
+
+# ---------------------------------------------------------------------------- tables
+def test_table_formats_by_column_and_shows_mean_pm_std():
+    rows = [{"lr": 0.1, "epochs": 5, "test_loss": 0.123456, "test_accuracy": (0.9712, 0.0011),
+             "train_time": 1.234},
+            {"lr": 1.0, "epochs": 5, "test_loss": math.nan, "test_accuracy": 0.1, "train_time": 0.5}]
+    t = Table(rows, ["lr", "epochs", "test_loss", "test_accuracy", "train_time"], "caption", ["lr"])
+    assert t.to_markdown() == (
+        "| lr | epochs | test_loss | test_accuracy | train_time |\n"
+        "|:---|---:|---:|---:|---:|\n"
+        "| 0.1 | 5 | 0.1235 | 97.12 ± 0.11 % | 1.23 s |\n"
+        "| 1 | 5 | — | 10.00 % | 0.50 s |")
+    html = t._repr_html_()
+    assert html.count("<tr>") == 3 and ">caption</caption>" in html and "97.12 ± 0.11 %" in html
+    assert html.count("<td") == 10 and html.count("text-align:right") == 4 * 3
+    text = repr(t).splitlines()
+    assert text[0] == "caption" and text[1].split() == t.columns and set(text[2]) <= {"-", " "}
+    assert t["test_accuracy"] == [0.9712, 0.1]
+    with pytest.raises(KeyError, match="nope"):
+        t["nope"]
+
+
+def test_results_show_the_summary(small_sweep):
+    assert repr(small_sweep) == repr(small_sweep.summary())
+    assert small_sweep._repr_html_() == small_sweep.summary()._repr_html_()
+    md = small_sweep.to_markdown().splitlines()
+    assert len(md) == 2 + 4 and md[2].startswith("| 0.05 | relu | 2 | 3 |")
+    assert "fixed: hidden=16" in small_sweep.summary().caption
+
+
+def test_plot_curves_draws_every_configuration(small_sweep):
+    fig = small_sweep.plot_curves()
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    for label in small_sweep.labels:
+        assert f"{label} (training)" in labels and f"{label} (validation)" in labels
+    (line,) = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == small_sweep.labels[0] + " (validation)"]
+    np.testing.assert_allclose(line.get_ydata(), small_sweep.history(small_sweep.labels[0])["val_loss"])
+    matplotlib.pyplot.close(fig)
+
+
+# ---------------------------------------------------------------------------- explorer
+def test_explorer_lines_carry_the_chosen_history(small_sweep):
+    e = SweepExplorer(small_sweep)
+    assert e.selected == small_sweep.labels[0]
+    fig = e.show(2)
+    assert e.selected == small_sweep.labels[2] and fig is e.figure
+    h = small_sweep.history(small_sweep.labels[2])
+    for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
+        np.testing.assert_allclose(e.lines[key].get_ydata(), h[key])
+        np.testing.assert_array_equal(e.lines[key].get_xdata(), [1, 2, 3])
+    e.show("learning_rate=0.05, activation=tanh")
+    np.testing.assert_allclose(e.lines["val_loss"].get_ydata(),
+                               small_sweep.history("learning_rate=0.05, activation=tanh")["val_loss"])
+    acc = small_sweep.metric("test_accuracy")["learning_rate=0.05, activation=tanh"]
+    assert f"{100 * acc:.2f}" in fig._suptitle.get_text()
+    # one grey line per configuration behind the chosen one
+    assert len(e.loss_ax.get_lines()) == 4 + 2
+
+
+@pytest.mark.parametrize("which", [4, -5, "nope", "learning_rate=0.05"])
+def test_explorer_rejects_unknown_configurations(small_sweep, which):
+    with pytest.raises(ValueError, match="which"):
+        SweepExplorer(small_sweep).show(which)
+
+
+def test_explorer_widget_follows_the_dropdown(small_sweep):
+    pytest.importorskip("ipywidgets")
+    e = SweepExplorer(small_sweep, selected=1)
+    box = e.widget()
+    dropdown, out = box.children
+    assert list(dropdown.options) == small_sweep.labels and dropdown.value == small_sweep.labels[1]
+    assert out.outputs[0]["data"]["image/png"]
+    dropdown.value = small_sweep.labels[3]
+    assert e.selected == small_sweep.labels[3]
+    np.testing.assert_allclose(e.lines["loss"].get_ydata(), small_sweep.history(small_sweep.labels[3])["loss"])
+    e.show(0)  # code moves the dropdown too
+    assert dropdown.value == small_sweep.labels[0]
+
+
+def test_explorer_needs_results():
+    with pytest.raises(TypeError, match="results"):
+        SweepExplorer({"loss": [1.0]})
+
+
+# ---------------------------------------------------------------------------- scikit-learn
+def test_to_sklearn_params_translates_the_configuration():
+    p = to_sklearn_params({"hidden": [32, 16], "activation": "sigmoid", "init": "xavier_uniform",
+                           "optimizer": "momentum", "learning_rate": 0.05, "batch_size": 64, "epochs": 7,
+                           "regularization": ffnn.L2(1e-4)}, seed=3)
+    assert p["hidden_layer_sizes"] == (32, 16) and p["activation"] == "logistic"
+    assert p["solver"] == "sgd" and p["momentum"] == 0.9 and p["nesterovs_momentum"] is False
+    assert p["alpha"] == pytest.approx(2 * 1e-4 * 64)
+    assert (p["batch_size"], p["learning_rate_init"], p["max_iter"], p["random_state"]) == (64, 0.05, 7, 3)
+    assert p["learning_rate"] == "constant" and p["early_stopping"] is False
+    adam = to_sklearn_params({"init": "xavier_uniform", "optimizer": ffnn.optim.Adam(beta1=0.8)})
+    assert (adam["solver"], adam["beta_1"], adam["beta_2"], adam["alpha"]) == ("adam", 0.8, 0.999, 0.0)
+    assert to_sklearn_params({"init": "xavier_uniform"})["momentum"] == 0.0
+    from sklearn.neural_network import MLPClassifier
+    MLPClassifier(**p)._validate_params()
+
+
+@pytest.mark.parametrize("config, key", [
+    ({"regularization": ffnn.L1(1e-4)}, "regularization"),
+    ({"rmsnorm": True}, "rmsnorm"),
+    ({"init": "he_normal"}, "init"),
+    ({"activation": "gelu"}, "activation"),
+    ({"loss": "mse"}, "loss"),
+    ({"patience": 2}, "patience"),
+    ({"layer_sizes": [64, 10]}, "layer_sizes"),
+    ({"learnin_rate": 0.1}, "learnin_rate"),
+])
+def test_to_sklearn_params_refuses_what_sklearn_cannot_do(config, key):
+    with pytest.raises(ValueError, match=key):
+        to_sklearn_params({"init": "xavier_uniform", **config})
+
+
+def test_alpha_mapping_gives_the_same_update_as_sklearn():
+    """One full-batch SGD step from the same weights: ffnn's L2(lam) and sklearn's alpha agree."""
+    from sklearn.neural_network import MLPClassifier
+    X, y, _, _ = ffnn.datasets.load_digits()
+    X, y = X[:200].astype(np.float64), y[:200]
+    lam, lr = 3e-3, 0.1
+    config = {"hidden": [12], "activation": "tanh", "init": "xavier_uniform", "optimizer": "sgd",
+              "learning_rate": lr, "batch_size": len(X), "epochs": 1, "regularization": ffnn.L2(lam)}
+    clf = MLPClassifier(**to_sklearn_params(config))
+    clf.partial_fit(X, y, classes=np.arange(10))  # creates the arrays
+    model = ffnn.FFNN([64, 12, 10], ["tanh", "softmax"], "categorical_crossentropy",
+                      regularization=ffnn.L2(lam), seed=0)
+    for layer, W, b in zip(model.layers, clf.coefs_, clf.intercepts_):
+        W[...], b[...] = layer.W, layer.b
+    clf.partial_fit(X, y)
+    model.fit(X, y, batch_size=len(X), learning_rate=lr, epochs=1, shuffle=False, verbose=0)
+    assert clf.loss_ == pytest.approx(model.history["loss"][-1], rel=1e-10)
+    for layer, W, b in zip(model.layers, clf.coefs_, clf.intercepts_):
+        np.testing.assert_allclose(layer.W, W, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(layer.b, b, rtol=1e-10, atol=1e-12)
+
+
+def test_confusion_matrix_counts_pairs():
+    C = confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3)
+    np.testing.assert_array_equal(C, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
+
+
+def test_compare_with_sklearn_on_digits():
+    data = load_data("digits")
+    config = {"hidden": [32], "init": "xavier_uniform", "optimizer": "momentum", "learning_rate": 0.05,
+              "batch_size": 32, "epochs": 15, "regularization": ffnn.L2(1e-4)}
+    c = compare_with_sklearn(config, data, seeds=(0, 1), n_jobs=1)
+    assert set(c.runs) == {"ffnn", "scikit-learn"} and all(len(v) == 2 for v in c.runs.values())
+    for lib in c.LIBRARIES:
+        assert c.accuracy(lib) > 0.93
+        assert c.confusion(lib).sum() == 2 * len(data.y_test)
+        run = c.runs[lib][0]
+        assert run["test_accuracy"] == np.mean(run["y_pred"] == data.y_test)
+        assert c.history(lib).epochs == 15 and run["train_time"] > 0
+    assert abs(c.accuracy_gap) <= 0.03
+    per_class = c.per_class()
+    assert len(per_class) == 10
+    C = c.confusion("ffnn")
+    assert per_class["ffnn accuracy"] == pytest.approx(list(np.diag(C) / C.sum(axis=1)))
+    assert [r["library"] for r in c.table.rows] == ["ffnn", "scikit-learn"]
+    assert len(c.plot_confusion().axes) == 3
+
+
+def test_keys_and_defaults_are_consistent():
+    assert set(DEFAULTS) <= set(KEYS)
+    assert isinstance(sweep.__doc__, str) and isinstance(Results.__doc__, str)
