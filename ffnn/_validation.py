@@ -31,7 +31,11 @@ def check_array(X, argname="X", n_features=None, dtype="float64", ndim=2):
         raise ValueError(f"{argname}: expected {n_features} features (columns) to match the input layer, "
                          f"got shape {arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=dtype)
-    if not np.isfinite(arr).all():
+    # A sum is NaN or inf if any entry is; only then look at every entry (a sum of huge finite
+    # values can overflow too). This is about twice as fast as isfinite().all() on MNIST.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(arr, axis=None)
+    if not np.isfinite(total) and not np.isfinite(arr).all():
         raise ValueError(f"{argname}: contains NaN or infinity; expected finite numbers")
     return arr
 

@@ -185,10 +185,7 @@ class FFNN:
 
     def predict_classes(self, X):
         """Class index per row: argmax of ŷ, or ŷ ≥ 0.5 for a single output. Shape (N,)."""
-        y_hat = self.predict(X)
-        if self.n_out == 1:
-            return (y_hat[:, 0] >= 0.5).astype(np.int64)
-        return y_hat.argmax(axis=1)
+        return _predicted_labels(self.predict(X)).astype(np.int64)
 
     def accuracy(self, X, y):
         """Fraction of rows whose predicted class equals y (integer labels or one-hot rows)."""
@@ -288,6 +285,9 @@ class FFNN:
         if shuffle:  # gather each shuffled batch into the same two buffers instead of new arrays
             Xbuf = np.empty((min(batch_size, N), X.shape[1]), dtype=X.dtype)
             Ybuf = np.empty((min(batch_size, N), Y.shape[1]), dtype=Y.dtype)
+        # Loop invariants, looked up once rather than once per batch.
+        labels = _predicted_labels(Y) if self.is_classifier else None  # target classes, once
+        penalized = self.regularization is not None
         best, best_params, wait = np.inf, None, 0
         progress = Progress(epochs, verbose)
         try:
@@ -301,17 +301,20 @@ class FFNN:
                             Xb = np.take(X, idx, axis=0, out=Xbuf[:idx.size])
                             Yb = np.take(Y, idx, axis=0, out=Ybuf[:idx.size])
                         else:
-                            Xb, Yb = X[start:start + batch_size], Y[start:start + batch_size]
+                            idx = slice(start, start + batch_size)
+                            Xb, Yb = X[idx], Y[idx]
                         y_hat = self._forward(Xb)
-                        batch_loss = self._data_loss(y_hat, Yb) + self.penalty()
+                        batch_loss = self._data_loss(y_hat, Yb)
+                        if penalized:
+                            batch_loss += self.penalty()
                         if not np.isfinite(batch_loss):
                             raise DivergenceError(
                                 f"training diverged: the loss became {batch_loss} in epoch {epoch + 1}, "
                                 f"batch {start // batch_size + 1} (learning_rate={lr:g}). Try a smaller "
                                 f"learning_rate, scaling X, or another init.")
                         total += batch_loss * Xb.shape[0]
-                        if self.is_classifier:
-                            correct += _count_correct(y_hat, Yb)
+                        if labels is not None:
+                            correct += np.count_nonzero(_predicted_labels(y_hat) == labels[idx])
                         self._backward(Yb)
                         opt.step(params, grads, lr)
                     metrics = {"loss": total / N}
@@ -341,12 +344,13 @@ class FFNN:
 
     def _evaluate(self, X, Y, prefix="", batch_size=4096):
         total, correct = 0.0, 0
+        labels = _predicted_labels(Y) if self.is_classifier else None
         for i in range(0, X.shape[0], batch_size):
             Xb, Yb = X[i:i + batch_size], Y[i:i + batch_size]
             y_hat = self._forward(Xb)
             total += self._data_loss(y_hat, Yb) * Xb.shape[0]
-            if self.is_classifier:
-                correct += _count_correct(y_hat, Yb)
+            if labels is not None:
+                correct += np.count_nonzero(_predicted_labels(y_hat) == labels[i:i + batch_size])
         out = {f"{prefix}loss": total / X.shape[0] + self.penalty()}
         if self.is_classifier:
             out[f"{prefix}accuracy"] = correct / X.shape[0]
@@ -410,7 +414,8 @@ class FFNN:
                 f"loss={self.loss_name!r}{reg}{norm}, dtype={self.dtype.name!r})")
 
 
-def _count_correct(y_hat, Y):
+def _predicted_labels(y_hat):
+    """Class per row of outputs or targets (N, K): argmax, or ≥ 0.5 for a single column."""
     if y_hat.shape[1] == 1:
-        return int(np.sum((y_hat[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)))
-    return int(np.sum(y_hat.argmax(axis=1) == Y.argmax(axis=1)))
+        return y_hat[:, 0] >= 0.5
+    return y_hat.argmax(axis=1)
