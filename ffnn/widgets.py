@@ -48,7 +48,58 @@ def _png_output(figure, dpi=96):
                      "text/plain": repr(figure)}}
 
 
-class SurfaceExplorer:
+class _Explorer:
+    """What both explorers share: a figure redrawn by ``set(**values)``, and optional ipywidgets
+    controls kept in step with it (moving a control calls ``set``; ``set`` from code moves the
+    controls)."""
+
+    def _init_controls(self):
+        self._out = None       # the ipywidgets Output, once widget() has been called
+        self._controls = {}    # name -> ipywidgets control, once widget() has been called
+        self._syncing = False
+
+    def _control_values(self):
+        """{control name: the value it should show}."""
+        raise NotImplementedError
+
+    def _show(self):
+        """Put the current figure into the widget's output area, if there is one."""
+        if self._out is not None:
+            self._out.outputs = (_png_output(self.figure),)
+        return self.figure
+
+    def _sync_controls(self):
+        """Move existing controls to the current values (after a set() from code)."""
+        if not self._controls or self._syncing:
+            return
+        current = self._control_values()
+        self._syncing = True
+        try:
+            for name, control in self._controls.items():
+                if control.value != current[name]:
+                    control.value = current[name]
+            self._after_sync()
+        finally:
+            self._syncing = False
+
+    def _after_sync(self):
+        pass
+
+    def _on_change(self, name, new):
+        if not self._syncing:
+            self.set(**{name: new})
+
+    def _connect(self, widgets, controls):
+        """Adopt ``controls``: follow what they show, then call set() whenever one moves."""
+        self._controls = controls
+        self._out = widgets.Output()
+        # Sliders clip out-of-range values; the model follows what the controls show.
+        self.set(**{name: c.value for name, c in controls.items()})
+        for name, control in controls.items():
+            control.observe(lambda change, name=name: self._on_change(name, change["new"]), names="value")
+
+
+class SurfaceExplorer(_Explorer):
     """The output ŷ of a 2 → 2 → 1 :class:`ffnn.FFNN` drawn over the square [-lim, lim]².
 
     The nine parameters are named after the arrays they live in (indices start at 1, row = input,
@@ -98,9 +149,7 @@ class SurfaceExplorer:
         self.grid = np.column_stack([x1.ravel(), x2.ravel()])   # (res², 2): the batch we draw
         self.model = FFNN([2, 2, 1], [self.DEFAULTS["activation"], self.DEFAULTS["output"]],
                           loss="mse", init="zeros")
-        self._out = None       # the ipywidgets Output, once widget() has been called
-        self._controls = {}    # name -> ipywidgets control, once widget() has been called
-        self._syncing = False
+        self._init_controls()
         self._build_figure()
         self.set(**{**self.DEFAULTS, **values})
 
@@ -197,27 +246,11 @@ class SurfaceExplorer:
         for j, line in enumerate(self.lines):
             line.set_data(*self._zero_line(W[0, j], W[1, j], b[j]))
         self.ax.set_title(f"2 → 2 ({self.activation}) → 1 ({self.output})", fontsize="medium")
-        if self._out is not None:
-            self._out.outputs = (_png_output(self.figure),)
-        return self.figure
+        return self._show()
 
     # ------------------------------------------------------------------ ipywidgets
-    def _sync_controls(self):
-        """Move existing controls to the model's values (after a set() from code)."""
-        if not self._controls or self._syncing:
-            return
-        current = {**self.parameters, "activation": self.activation, "output": self.output}
-        self._syncing = True
-        try:
-            for name, control in self._controls.items():
-                if control.value != current[name]:
-                    control.value = current[name]
-        finally:
-            self._syncing = False
-
-    def _on_change(self, name, new):
-        if not self._syncing:
-            self.set(**{name: new})
+    def _control_values(self):
+        return {**self.parameters, "activation": self.activation, "output": self.output}
 
     def widget(self):
         """An ipywidgets box: a slider per parameter, two activation dropdowns and the plot.
@@ -238,12 +271,7 @@ class SurfaceExplorer:
                                                   description="activation", style=style, layout=narrow)
         controls["output"] = widgets.Dropdown(options=[n for n in choices if n != "softmax"], value=self.output,
                                               description="output", style=style, layout=narrow)
-        self._controls = controls
-        self._out = widgets.Output()
-        # Sliders clip out-of-range values; the model follows what the sliders show.
-        self.set(**{name: c.value for name, c in controls.items()})
-        for name, control in controls.items():
-            control.observe(lambda change, name=name: self._on_change(name, change["new"]), names="value")
+        self._connect(widgets, controls)
 
         def column(title, names):
             return widgets.VBox([widgets.HTML(f"<b>{title}</b>")] + [controls[n] for n in names])
@@ -253,7 +281,7 @@ class SurfaceExplorer:
         return widgets.HBox([panel, self._out])
 
 
-class TrainingExplorer:
+class TrainingExplorer(_Explorer):
     """Train a small :class:`ffnn.FFNN` with the chosen settings and draw its loss per epoch.
 
     The settings are ``learning_rate``, ``batch_size``, ``optimizer`` (``"sgd"``, ``"momentum"``,
@@ -330,9 +358,7 @@ class TrainingExplorer:
         self.settings = {}     # the settings of the model on display
         self.model = None
         self.diverged = None
-        self._out = None       # the ipywidgets Output, once widget() has been called
-        self._controls = {}    # setting -> ipywidgets control, once widget() has been called
-        self._syncing = False
+        self._init_controls()
         self._build_figure()
         self.set(**{**self.DEFAULTS, **settings})
 
@@ -440,26 +466,14 @@ class TrainingExplorer:
         elif h.get("val_accuracy"):
             title += f"\nvalidation accuracy {h['val_accuracy'][-1]:.3f}"
         self.ax.set_title(title, fontsize="medium")
-        if self._out is not None:
-            self._out.outputs = (_png_output(self.figure),)
-        return self.figure
+        return self._show()
 
     # ------------------------------------------------------------------ ipywidgets
-    def _sync_controls(self):
-        if not self._controls or self._syncing:
-            return
-        self._syncing = True
-        try:
-            for name, control in self._controls.items():
-                if control.value != self.settings[name]:
-                    control.value = self.settings[name]
-            self._controls["lam"].disabled = self.settings["regularization"] == "none"
-        finally:
-            self._syncing = False
+    def _control_values(self):
+        return self.settings
 
-    def _on_change(self, name, new):
-        if not self._syncing:
-            self.set(**{name: new})
+    def _after_sync(self):
+        self._controls["lam"].disabled = self.settings["regularization"] == "none"
 
     def widget(self):
         """An ipywidgets box: learning-rate, batch-size and lam sliders and optimizer and
@@ -485,13 +499,8 @@ class TrainingExplorer:
                 min=self.LAM_EXPONENTS[0], max=self.LAM_EXPONENTS[1], step=0.5, readout_format=".0e",
                 description="lam", continuous_update=False, style=style, layout=layout),
         }
-        self._controls = controls
-        self._out = widgets.Output()
-        # Sliders clip out-of-range values; the model follows what the controls show (set()
-        # retrains only if that differs from the current settings).
-        self.set(**{name: c.value for name, c in controls.items()})
-        for name, control in controls.items():
-            control.observe(lambda change, name=name: self._on_change(name, change["new"]), names="value")
+        # set() retrains only if what the controls show differs from the current settings.
+        self._connect(widgets, controls)
         # Two columns of controls above the plot: narrow enough for a book page.
         columns = [widgets.VBox([controls[n] for n in ("learning_rate", "batch_size", "lam")]),
                    widgets.VBox([controls[n] for n in ("optimizer", "regularization")])]
