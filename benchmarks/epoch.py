@@ -124,7 +124,21 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=60000, help="training rows (default 60000)")
     parser.add_argument("--data-dir", default=None, help="MNIST folder (else FFNN_DATA_DIR, else random data)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["torch", "sklearn"], help="frameworks to leave out")
+    parser.add_argument("--pause", type=float, default=1.0,
+                        help="seconds of rest before each timed epoch, so one framework's idle BLAS/OpenMP "
+                             "threads have gone to sleep before the next one starts (default 1)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="limit every framework to this many threads (threadpoolctl for NumPy's BLAS, "
+                             "torch.set_num_threads for PyTorch); default: each library's own default")
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(args.threads)
+        try:
+            import torch
+            torch.set_num_threads(args.threads)
+        except ImportError:
+            pass
 
     X, y, source = load_data(args.data_dir, args.n)
     runners = [FfnnRunner(X, y)]
@@ -147,6 +161,7 @@ def main(argv=None):
     for k in range(args.rounds):
         order = runners[k % len(runners):] + runners[:k % len(runners)]
         for r in order:
+            time.sleep(args.pause)
             t0 = time.perf_counter()
             losses[r.name] = r.epoch()
             times[r.name].append(time.perf_counter() - t0)
