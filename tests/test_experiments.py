@@ -1,4 +1,4 @@
-"""Tests for ffnn.experiments: sweeps, their tables, the explorer widget and the scikit-learn bridge.
+"""Tests for ffnn.experiments: sweeps, their tables and the explorer widget.
 
 Everything runs on scikit-learn's 8x8 digits (or a slice of them), a few epochs, so the file takes
 seconds. Each check compares numbers: rows against the models they came from, serial against
@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn.experiments import (DEFAULTS, KEYS, Results, SweepExplorer, Table, compare_with_sklearn,
-                              confusion_matrix, load_data, sweep, to_sklearn_params)
+from ffnn.experiments import DEFAULTS, KEYS, Results, SweepExplorer, Table, load_data, sweep
 
 BASE = {"hidden": [16], "epochs": 3, "batch_size": 32, "learning_rate": 0.1}
 
@@ -278,86 +277,6 @@ def test_explorer_widget_follows_the_dropdown(small_sweep):
 def test_explorer_needs_results():
     with pytest.raises(TypeError, match="results"):
         SweepExplorer({"loss": [1.0]})
-
-
-# ---------------------------------------------------------------------------- scikit-learn
-def test_to_sklearn_params_translates_the_configuration():
-    p = to_sklearn_params({"hidden": [32, 16], "activation": "sigmoid", "init": "xavier_uniform",
-                           "optimizer": "momentum", "learning_rate": 0.05, "batch_size": 64, "epochs": 7,
-                           "regularization": ffnn.L2(1e-4)}, seed=3)
-    assert p["hidden_layer_sizes"] == (32, 16) and p["activation"] == "logistic"
-    assert p["solver"] == "sgd" and p["momentum"] == 0.9 and p["nesterovs_momentum"] is False
-    assert p["alpha"] == pytest.approx(2 * 1e-4 * 64)
-    assert (p["batch_size"], p["learning_rate_init"], p["max_iter"], p["random_state"]) == (64, 0.05, 7, 3)
-    assert p["learning_rate"] == "constant" and p["early_stopping"] is False
-    adam = to_sklearn_params({"init": "xavier_uniform", "optimizer": ffnn.optim.Adam(beta1=0.8)})
-    assert (adam["solver"], adam["beta_1"], adam["beta_2"], adam["alpha"]) == ("adam", 0.8, 0.999, 0.0)
-    assert to_sklearn_params({"init": "xavier_uniform"})["momentum"] == 0.0
-    from sklearn.neural_network import MLPClassifier
-    MLPClassifier(**p)._validate_params()
-
-
-@pytest.mark.parametrize("config, key", [
-    ({"regularization": ffnn.L1(1e-4)}, "regularization"),
-    ({"rmsnorm": True}, "rmsnorm"),
-    ({"init": "he_normal"}, "init"),
-    ({"activation": "gelu"}, "activation"),
-    ({"loss": "mse"}, "loss"),
-    ({"patience": 2}, "patience"),
-    ({"layer_sizes": [64, 10]}, "layer_sizes"),
-    ({"learnin_rate": 0.1}, "learnin_rate"),
-])
-def test_to_sklearn_params_refuses_what_sklearn_cannot_do(config, key):
-    with pytest.raises(ValueError, match=key):
-        to_sklearn_params({"init": "xavier_uniform", **config})
-
-
-def test_alpha_mapping_gives_the_same_update_as_sklearn():
-    """One full-batch SGD step from the same weights: ffnn's L2(lam) and sklearn's alpha agree."""
-    from sklearn.neural_network import MLPClassifier
-    X, y, _, _ = ffnn.datasets.load_digits()
-    X, y = X[:200].astype(np.float64), y[:200]
-    lam, lr = 3e-3, 0.1
-    config = {"hidden": [12], "activation": "tanh", "init": "xavier_uniform", "optimizer": "sgd",
-              "learning_rate": lr, "batch_size": len(X), "epochs": 1, "regularization": ffnn.L2(lam)}
-    clf = MLPClassifier(**to_sklearn_params(config))
-    clf.partial_fit(X, y, classes=np.arange(10))  # creates the arrays
-    model = ffnn.FFNN([64, 12, 10], ["tanh", "softmax"], "categorical_crossentropy",
-                      regularization=ffnn.L2(lam), seed=0)
-    for layer, W, b in zip(model.layers, clf.coefs_, clf.intercepts_):
-        W[...], b[...] = layer.W, layer.b
-    clf.partial_fit(X, y)
-    model.fit(X, y, batch_size=len(X), learning_rate=lr, epochs=1, shuffle=False, verbose=0)
-    assert clf.loss_ == pytest.approx(model.history["loss"][-1], rel=1e-10)
-    for layer, W, b in zip(model.layers, clf.coefs_, clf.intercepts_):
-        np.testing.assert_allclose(layer.W, W, rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(layer.b, b, rtol=1e-10, atol=1e-12)
-
-
-def test_confusion_matrix_counts_pairs():
-    C = confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3)
-    np.testing.assert_array_equal(C, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
-
-
-def test_compare_with_sklearn_on_digits():
-    data = load_data("digits")
-    config = {"hidden": [32], "init": "xavier_uniform", "optimizer": "momentum", "learning_rate": 0.05,
-              "batch_size": 32, "epochs": 15, "regularization": ffnn.L2(1e-4)}
-    c = compare_with_sklearn(config, data, seeds=(0, 1), n_jobs=1)
-    assert set(c.runs) == {"ffnn", "scikit-learn"} and all(len(v) == 2 for v in c.runs.values())
-    for lib in c.LIBRARIES:
-        assert c.accuracy(lib) > 0.93
-        assert c.confusion(lib).sum() == 2 * len(data.y_test)
-        run = c.runs[lib][0]
-        assert run["test_accuracy"] == np.mean(run["y_pred"] == data.y_test)
-        assert c.history(lib).epochs == 15 and run["train_time"] > 0
-    assert abs(c.accuracy_gap) <= 0.03
-    per_class = c.per_class()
-    assert len(per_class) == 10
-    C = c.confusion("ffnn")
-    assert per_class["ffnn accuracy"] == pytest.approx(list(np.diag(C) / C.sum(axis=1)))
-    assert [r["library"] for r in c.table.rows] == ["ffnn", "scikit-learn"]
-    assert len(c.plot_confusion().axes) == 3
 
 
 def test_keys_and_defaults_are_consistent():

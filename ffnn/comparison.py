@@ -1,0 +1,263 @@
+"""Comparison with scikit-learn: train one configuration in ffnn and in ``MLPClassifier``.
+
+Introduced in the Experiments chapter (book/experiments/sklearn_comparison.md).
+
+:func:`to_sklearn_params` translates a sweep configuration (see :mod:`ffnn.experiments`) into
+``MLPClassifier`` arguments that train the same network the same way, and
+:func:`compare_with_sklearn` trains both, epoch by epoch, on the same split and returns a
+:class:`Comparison`: accuracies, per-class accuracy, confusion matrices, times and curves.
+``ffnn.experiments`` re-exports both functions.
+"""
+import numbers
+import time
+
+import numpy as np
+
+from .experiments import (DEFAULTS, Table, _check_keys, _mean_std, _merge, _model_and_fit_kwargs, _n_outputs,
+                          _parallel_map, format_value)
+from .history import History
+from .network import FFNN
+
+__all__ = ["to_sklearn_params", "compare_with_sklearn", "Comparison", "confusion_matrix"]
+
+_SK_ACTIVATIONS = {"relu": "relu", "sigmoid": "logistic", "tanh": "tanh", "linear": "identity"}
+
+
+def to_sklearn_params(config, seed=0):
+    """The ``sklearn.neural_network.MLPClassifier`` arguments that train ``config`` the same way.
+
+    ``config`` is a sweep configuration (missing keys from :data:`DEFAULTS`). The translation:
+
+    - ``hidden`` → ``hidden_layer_sizes``; ``activation`` → ``activation`` (relu, tanh,
+      sigmoid → "logistic", linear → "identity"); softmax output and cross-entropy are what
+      MLPClassifier always uses for several classes.
+    - ``optimizer="sgd"`` → ``solver="sgd", momentum=0``; ``"momentum"`` (β) → ``solver="sgd",
+      momentum=β, nesterovs_momentum=False`` (the same v ← βv − lr dθ update); ``"adam"`` →
+      ``solver="adam"`` with the same β₁, β₂, eps. ``learning_rate`` → ``learning_rate_init``
+      with a constant schedule; ``batch_size``, ``shuffle``; ``epochs`` → ``max_iter``, with
+      early stopping off.
+    - L2: on a mini-batch of n rows scikit-learn minimises mean loss + (alpha / 2n) ΣW², while
+      ffnn's ``L2(lam)`` adds lam ΣW², so ``alpha = 2 · lam · batch_size``. (The gradients
+      alpha W / n and 2 lam W then agree on every full batch; only the last, smaller batch of an
+      epoch differs.) scikit-learn has no L1.
+    - ``init`` must be ``"xavier_uniform"``: MLPClassifier always draws W from
+      U(±√(6/(n_in+n_out))) (the Glorot/Xavier uniform range; ±√(2/(n_in+n_out)) for logistic),
+      and, unlike ffnn, b from the same range.
+
+    Raises ValueError, naming the key, for what MLPClassifier cannot do (L1, RMSNorm, other
+    activations, other losses, early stopping).
+    """
+    _check_keys(config, "config")
+    c = _merge(DEFAULTS, config)
+    if "layer_sizes" in c:
+        raise ValueError("layer_sizes: give hidden=[...] instead (n_in and n_out come from the data)")
+    if "activations" in c:
+        raise ValueError("activations: give activation=... (one for every hidden layer) instead")
+    if c["activation"] not in _SK_ACTIVATIONS:
+        raise ValueError(f"activation: MLPClassifier has no {c['activation']!r}; expected one of "
+                         f"{', '.join(_SK_ACTIVATIONS)}")
+    if c.get("loss") != "categorical_crossentropy" or c.get("output", "softmax") != "softmax":
+        raise ValueError("loss: MLPClassifier trains softmax outputs with cross-entropy; expected "
+                         "loss='categorical_crossentropy' and a softmax output")
+    init = c["init"] if isinstance(c["init"], str) else getattr(c["init"], "name", c["init"])
+    if init not in ("xavier_uniform", "glorot_uniform"):
+        raise ValueError(f"init: MLPClassifier always uses Glorot (Xavier) uniform initialisation; "
+                         f"set init='xavier_uniform' to compare like with like, got {c['init']!r}")
+    if c.get("rmsnorm"):
+        raise ValueError("rmsnorm: MLPClassifier has no normalisation layers; expected rmsnorm=False")
+    if c.get("patience") is not None:
+        raise ValueError("patience: MLPClassifier's early stopping holds out its own validation "
+                         "set; expected patience=None")
+    from . import optim, regularization
+    reg = regularization.get(c["regularization"])
+    if reg is not None and reg.name != "l2":
+        raise ValueError(f"regularization: MLPClassifier has only an L2 penalty, got {reg!r}")
+    hidden = c["hidden"]
+    hidden = [hidden] if isinstance(hidden, numbers.Integral) else list(hidden)
+    params = {"hidden_layer_sizes": tuple(hidden), "activation": _SK_ACTIVATIONS[c["activation"]],
+              "batch_size": c["batch_size"], "learning_rate_init": c["learning_rate"],
+              "learning_rate": "constant", "max_iter": c["epochs"], "shuffle": c.get("shuffle", True),
+              "alpha": 0.0 if reg is None else 2 * reg.lam * c["batch_size"],
+              "early_stopping": False, "n_iter_no_change": max(c["epochs"], 1), "tol": 0.0,
+              "random_state": seed}
+    opt = optim.get(c["optimizer"])
+    if opt.name == "adam":
+        params.update(solver="adam", beta_1=opt.beta1, beta_2=opt.beta2, epsilon=opt.eps)
+    else:
+        params.update(solver="sgd", momentum=getattr(opt, "beta", 0.0), nesterovs_momentum=False)
+    return params
+
+
+def confusion_matrix(y_true, y_pred, n_classes):
+    """C (K, K) with C[i, j] = number of rows of class i predicted as class j."""
+    y_true, y_pred = np.asarray(y_true, dtype=np.intp), np.asarray(y_pred, dtype=np.intp)
+    return np.bincount(y_true * n_classes + y_pred, minlength=n_classes ** 2).reshape(n_classes, n_classes)
+
+
+def _cross_entropy(P, y):
+    return float(-np.mean(np.log(np.clip(P[np.arange(len(y)), y], 1e-12, None))))
+
+
+def _train_ffnn_epochwise(config, seed, data):
+    """ffnn, one fit(epochs=1) per epoch, timing only the fit calls (as for scikit-learn)."""
+    X, y, X_val, y_val, X_test, y_test = data
+    K = _n_outputs("categorical_crossentropy", [y, y_test])
+    model_kwargs, fit_kwargs = _model_and_fit_kwargs(_merge(DEFAULTS, config), X.shape[1], K)
+    epochs = fit_kwargs.pop("epochs")
+    model = FFNN(**model_kwargs, seed=seed)
+    h, seconds = History(), 0.0
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.fit(X, y, epochs=1, verbose=0, **fit_kwargs)
+        seconds += time.perf_counter() - start
+        val = model.evaluate(X_val, y_val) if X_val is not None else {}
+        h.append(loss=model.history["loss"][-1], **{f"val_{k}": v for k, v in val.items()})
+    P = model.predict(X_test)
+    return {"history": h, "train_time": seconds, "proba": P, "penalty": model.penalty()}
+
+
+def _train_sklearn_epochwise(params, data):
+    """MLPClassifier, one partial_fit per epoch (one pass over the data, like one ffnn epoch)."""
+    import warnings
+    from sklearn.neural_network import MLPClassifier
+    X, y, X_val, y_val, X_test, y_test = data
+    classes = np.arange(_n_outputs("categorical_crossentropy", [y, y_test]))
+    clf = MLPClassifier(**params)
+    lam = params["alpha"] / (2 * params["batch_size"])  # the same penalty ffnn reports
+    h, seconds = History(), 0.0
+    for _ in range(params["max_iter"]):
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf.partial_fit(X, y, classes=classes)
+        seconds += time.perf_counter() - start
+        penalty = lam * sum(float(np.vdot(W, W)) for W in clf.coefs_)
+        metrics = {"loss": clf.loss_}
+        if X_val is not None:
+            P = clf.predict_proba(X_val)
+            metrics.update(val_loss=_cross_entropy(P, y_val) + penalty,
+                           val_accuracy=float(np.mean(classes[P.argmax(1)] == y_val)))
+        h.append(**metrics)
+    return {"history": h, "train_time": seconds, "proba": clf.predict_proba(X_test), "penalty": penalty}
+
+
+def _compare_task(library, config, seed, data):
+    if library == "ffnn":
+        return _train_ffnn_epochwise(config, seed, data)
+    return _train_sklearn_epochwise(to_sklearn_params(config, seed), data)
+
+
+def compare_with_sklearn(config, data, seeds=(0,), n_jobs=-1):
+    """Train ``config`` with ffnn and with scikit-learn's MLPClassifier on the same data.
+
+    ``config`` as for :func:`sweep` (translated by :func:`to_sklearn_params`); ``data`` a
+    :class:`Split` or a 6-tuple. Both libraries see the same training rows in mini-batches of the
+    same size, for the same number of epochs, one ``fit``/``partial_fit`` call per epoch; only
+    those calls are timed. With ``n_jobs != 1`` the runs go to joblib workers (one BLAS thread
+    each), so the two libraries train side by side on a two-core machine. Returns a
+    :class:`Comparison`.
+    """
+    to_sklearn_params(config)  # fail early, naming the key that cannot be translated
+    if not isinstance(data, (tuple, list)) or len(data) != 6:
+        raise TypeError("data: expected (X_train, y_train, X_val, y_val, X_test, y_test)")
+    seeds = [seeds] if isinstance(seeds, numbers.Integral) else list(seeds)
+    tasks = [(lib, config, s, tuple(data)) for s in seeds for lib in ("ffnn", "scikit-learn")]
+    outcomes = _parallel_map(_compare_task, tasks, n_jobs)
+    return Comparison(config, seeds, [t[0] for t in tasks], outcomes, data[5])
+
+
+class Comparison:
+    """ffnn against scikit-learn on one configuration: see :func:`compare_with_sklearn`.
+
+    ``runs[library]`` is a list (one per seed) of dicts with ``history``, ``train_time``,
+    ``test_accuracy``, ``test_loss``, ``y_pred`` and ``confusion`` (K × K).
+    """
+
+    LIBRARIES = ("ffnn", "scikit-learn")
+
+    def __init__(self, config, seeds, libraries, outcomes, y_test):
+        self.config, self.seeds = config, list(seeds)
+        y_test = np.asarray(y_test)
+        K = outcomes[0]["proba"].shape[1]
+        self.runs = {lib: [] for lib in self.LIBRARIES}
+        for lib, out in zip(libraries, outcomes):
+            y_pred = out["proba"].argmax(axis=1)
+            self.runs[lib].append({"history": out["history"], "train_time": out["train_time"],
+                                   "test_accuracy": float(np.mean(y_pred == y_test)),
+                                   "test_loss": _cross_entropy(out["proba"], y_test),
+                                   "y_pred": y_pred, "confusion": confusion_matrix(y_test, y_pred, K)})
+
+    def accuracy(self, library):
+        """Mean test accuracy of ``library`` over the seeds."""
+        return float(np.mean([r["test_accuracy"] for r in self.runs[library]]))
+
+    @property
+    def accuracy_gap(self):
+        """ffnn's mean test accuracy minus scikit-learn's (a fraction, not percentage points)."""
+        return self.accuracy("ffnn") - self.accuracy("scikit-learn")
+
+    def confusion(self, library):
+        """The confusion matrix of ``library``, summed over the seeds."""
+        return sum(r["confusion"] for r in self.runs[library])
+
+    def per_class(self):
+        """A :class:`Table`: each class's test accuracy (recall) for both libraries."""
+        C = {lib: self.confusion(lib) for lib in self.LIBRARIES}
+        rows = []
+        for k in range(C["ffnn"].shape[0]):
+            acc = {lib: C[lib][k, k] / C[lib][k].sum() for lib in self.LIBRARIES}
+            rows.append({"class": str(k), "ffnn accuracy": acc["ffnn"],
+                         "scikit-learn accuracy": acc["scikit-learn"],
+                         "difference accuracy": acc["ffnn"] - acc["scikit-learn"]})
+        return Table(rows, ["class", "ffnn accuracy", "scikit-learn accuracy", "difference accuracy"],
+                     "per-class test accuracy (recall), summed over seeds")
+
+    @property
+    def table(self):
+        rows = []
+        for lib in self.LIBRARIES:
+            runs = self.runs[lib]
+            row = {"library": lib, "epochs": runs[0]["history"].epochs}
+            for m in ("train_loss", "val_loss", "test_loss", "test_accuracy", "train_time"):
+                key = {"train_loss": "loss"}.get(m, m)
+                vals = [r["history"][key][-1] if key in r["history"] else r[m] for r in runs]
+                row[m] = _mean_std(vals) if len(vals) > 1 else vals[0]
+            rows.append(row)
+        fixed = ", ".join(f"{k}={format_value(k, v)}" for k, v in _merge(DEFAULTS, self.config).items())
+        return Table(rows, ["library", "epochs", "train_loss", "val_loss", "test_loss", "test_accuracy",
+                            "train_time"], f"seeds {self.seeds}; {fixed}")
+
+    def history(self, library):
+        """Mean over seeds of ``library``'s per-epoch history."""
+        hs = [r["history"] for r in self.runs[library]]
+        return History({k: [float(np.mean(v)) for v in zip(*(h[k] for h in hs))] for k in hs[0]})
+
+    def plot_curves(self, **kwargs):
+        """Both libraries' training and validation loss per epoch: :func:`ffnn.plot.history`."""
+        from . import plot
+        return plot.history({lib: self.history(lib) for lib in self.LIBRARIES}, **kwargs)
+
+    def plot_confusion(self):
+        """Side by side, each library's test errors: the confusion matrix without its diagonal."""
+        from matplotlib.figure import Figure
+        fig = Figure(figsize=(8.0, 3.6), layout="constrained")
+        axes = fig.subplots(1, 2)
+        errors = {lib: self.confusion(lib) * (1 - np.eye(len(self.confusion(lib)), dtype=int))
+                  for lib in self.LIBRARIES}
+        vmax = max(int(e.max()) for e in errors.values()) or 1
+        for ax, lib in zip(axes, self.LIBRARIES):
+            image = ax.imshow(errors[lib], cmap="Reds", vmin=0, vmax=vmax)
+            K = len(errors[lib])
+            ax.set(xticks=range(K), yticks=range(K), xlabel="predicted class", ylabel="true class",
+                   title=f"{lib}: {int(errors[lib].sum())} errors")
+        fig.colorbar(image, ax=axes, label="test rows (off-diagonal)")
+        return fig
+
+    def __repr__(self):
+        return repr(self.table)
+
+    def _repr_html_(self):
+        return self.table._repr_html_()
+
+    def to_markdown(self):
+        return self.table.to_markdown()
