@@ -281,45 +281,14 @@ class FFNN:
 
         params = [p for _, p in self.parameters()]
         grads = [d for _, d in self.gradients()]
-        N = X.shape[0]
-        if shuffle:  # gather each shuffled batch into the same two buffers instead of new arrays
-            Xbuf = np.empty((min(batch_size, N), X.shape[1]), dtype=X.dtype)
-            Ybuf = np.empty((min(batch_size, N), Y.shape[1]), dtype=Y.dtype)
-        # Loop invariants, looked up once rather than once per batch.
         labels = _predicted_labels(Y) if self.is_classifier else None  # target classes, once
-        penalized = self.regularization is not None
+        batches = _Batches(X, Y, labels, batch_size, self.rng if shuffle else None)
         best, best_params, wait = np.inf, None, 0
         progress = Progress(epochs, verbose)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for epoch in range(epochs):
-                    order = self.rng.permutation(N) if shuffle else None
-                    total, correct = 0.0, 0
-                    for start in range(0, N, batch_size):
-                        if shuffle:
-                            idx = order[start:start + batch_size]
-                            Xb = np.take(X, idx, axis=0, out=Xbuf[:idx.size])
-                            Yb = np.take(Y, idx, axis=0, out=Ybuf[:idx.size])
-                        else:
-                            idx = slice(start, start + batch_size)
-                            Xb, Yb = X[idx], Y[idx]
-                        y_hat = self._forward(Xb)
-                        batch_loss = self._data_loss(y_hat, Yb)
-                        if penalized:
-                            batch_loss += self.penalty()
-                        if not np.isfinite(batch_loss):
-                            raise DivergenceError(
-                                f"training diverged: the loss became {batch_loss} in epoch {epoch + 1}, "
-                                f"batch {start // batch_size + 1} (learning_rate={lr:g}). Try a smaller "
-                                f"learning_rate, scaling X, or another init.")
-                        total += batch_loss * Xb.shape[0]
-                        if labels is not None:
-                            correct += np.count_nonzero(_predicted_labels(y_hat) == labels[idx])
-                        self._backward(Yb)
-                        opt.step(params, grads, lr)
-                    metrics = {"loss": total / N}
-                    if self.is_classifier:
-                        metrics["accuracy"] = correct / N
+                    metrics = self._train_epoch(batches, opt, params, grads, lr, epoch)
                     if validation_data is not None:
                         metrics.update(self._evaluate(X_val, Y_val, prefix="val_"))
                     self.history.append(**metrics)
@@ -341,6 +310,32 @@ class FFNN:
             for p, saved in zip(params, best_params):
                 p[...] = saved
         return self.history
+
+    def _train_epoch(self, batches, opt, params, grads, lr, epoch):
+        """One pass over the data: for every batch forward, loss, backward, optimizer step.
+
+        Returns the epoch's mean batch loss (and accuracy for classifiers), each batch's value
+        taken before its update and weighted by its size.
+        """
+        total, correct = 0.0, 0
+        for b, (Xb, Yb, labels) in enumerate(batches):
+            y_hat = self._forward(Xb)
+            batch_loss = self._data_loss(y_hat, Yb)
+            if self.regularization is not None:
+                batch_loss += self.penalty()
+            if not np.isfinite(batch_loss):
+                raise DivergenceError(
+                    f"training diverged: the loss became {batch_loss} in epoch {epoch + 1}, batch {b + 1} "
+                    f"(learning_rate={lr:g}). Try a smaller learning_rate, scaling X, or another init.")
+            total += batch_loss * Xb.shape[0]
+            if labels is not None:
+                correct += np.count_nonzero(_predicted_labels(y_hat) == labels)
+            self._backward(Yb)
+            opt.step(params, grads, lr)
+        metrics = {"loss": total / batches.N}
+        if self.is_classifier:
+            metrics["accuracy"] = correct / batches.N
+        return metrics
 
     def _evaluate(self, X, Y, prefix="", batch_size=4096):
         total, correct = 0.0, 0
@@ -412,6 +407,35 @@ class FFNN:
         norm = ", rmsnorm=True" if self.rmsnorm else ""
         return (f"FFNN(layer_sizes={self.layer_sizes}, activations={self.activations}, "
                 f"loss={self.loss_name!r}{reg}{norm}, dtype={self.dtype.name!r})")
+
+
+class _Batches:
+    """Iterates over (X_b, Y_b, labels_b) mini-batches, in a new random order on every pass when
+    given a generator (``rng.permutation``), else in row order.
+
+    Shuffled batches are gathered into the same two buffers on every step instead of new arrays,
+    so a batch is only valid until the next one is drawn.
+    """
+
+    def __init__(self, X, Y, labels, batch_size, rng=None):
+        self.X, self.Y, self.labels, self.batch_size, self.rng = X, Y, labels, batch_size, rng
+        self.N = X.shape[0]
+        if rng is not None:
+            rows = min(batch_size, self.N)
+            self.Xbuf = np.empty((rows, X.shape[1]), dtype=X.dtype)
+            self.Ybuf = np.empty((rows, Y.shape[1]), dtype=Y.dtype)
+
+    def __iter__(self):
+        order = self.rng.permutation(self.N) if self.rng is not None else None
+        for start in range(0, self.N, self.batch_size):
+            if order is None:
+                idx = slice(start, start + self.batch_size)
+                Xb, Yb = self.X[idx], self.Y[idx]
+            else:
+                idx = order[start:start + self.batch_size]
+                Xb = np.take(self.X, idx, axis=0, out=self.Xbuf[:idx.size])
+                Yb = np.take(self.Y, idx, axis=0, out=self.Ybuf[:idx.size])
+            yield Xb, Yb, None if self.labels is None else self.labels[idx]
 
 
 def _predicted_labels(y_hat):
