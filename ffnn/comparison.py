@@ -91,6 +91,11 @@ def to_sklearn_params(config, seed=0):
 def confusion_matrix(y_true, y_pred, n_classes):
     """C (K, K) with C[i, j] = number of rows of class i predicted as class j."""
     y_true, y_pred = np.asarray(y_true, dtype=np.intp), np.asarray(y_pred, dtype=np.intp)
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        # an out-of-range label would be counted in a neighbouring cell of the flat bincount
+        if y.size and (y.min() < 0 or y.max() >= n_classes):
+            raise ValueError(f"{name}: labels must lie in 0..{n_classes - 1} for n_classes={n_classes}, "
+                             f"got {y.min()}..{y.max()}")
     return np.bincount(y_true * n_classes + y_pred, minlength=n_classes ** 2).reshape(n_classes, n_classes)
 
 

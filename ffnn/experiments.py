@@ -516,7 +516,9 @@ class Results:
         With several seeds each curve is the mean over the seeds.
         """
         from . import plot
-        labels = self.labels if labels is None else labels
+        if labels is None:
+            # A configuration that diverged in its first epoch has no curve to draw.
+            labels = [label for label in self.labels if self.history(label).epochs] or self.labels
         return plot.history({label: self.history(label) for label in labels}, **kwargs)
 
     def __repr__(self):
@@ -564,7 +566,7 @@ class SweepExplorer:
         has_acc = any("accuracy" in h for h in self.histories.values())
         for label, h in self.histories.items():
             x = np.arange(1, h.epochs + 1)
-            self.loss_ax.plot(x, h.get("val_loss", h["loss"]), color="0.8", lw=1)
+            self.loss_ax.plot(x, h.get("val_loss", h.get("loss", [])), color="0.8", lw=1)
             if has_acc:
                 self.acc_ax.plot(x, h.get("val_accuracy", h.get("accuracy", [])), color="0.8", lw=1)
         lines = {}

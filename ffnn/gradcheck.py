@@ -11,7 +11,7 @@ i.e. the largest absolute disagreement measured against the size of that array's
 """
 import numpy as np
 
-from ._validation import check_positive
+from ._validation import check_int, check_positive
 
 __all__ = ["numerical_gradient", "relative_error", "gradcheck"]
 
@@ -53,6 +53,8 @@ def gradcheck(model, X, Y, h=1e-6, max_checks=None, seed=0):
     instead of all of them. Returns ``{"layers[0].W": err, "layers[0].b": err, ...}``.
     """
     h = check_positive(h, "h")
+    if max_checks is not None:
+        max_checks = check_int(max_checks, "max_checks")  # 0 would check nothing and report 0.0
     clone = model.copy(dtype="float64")
     X = clone._check_X(X)
     Y = clone._check_Y(Y, X.shape[0])

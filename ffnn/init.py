@@ -47,20 +47,27 @@ class Initializer:
     def __init__(self, seed=None):
         self.seed = _check_seed(seed)
 
-    def _rng(self, rng):
+    def _rng(self, rng, stream=0):
         if self.seed is not None:
-            return np.random.default_rng(self.seed)
+            # Each layer of a network gets its own stream, so that one seeded initialiser shared by
+            # several layers does not give same-shaped layers identical weights.
+            return np.random.default_rng(self.seed if stream == 0 else [self.seed, stream])
         return rng if rng is not None else np.random.default_rng()
 
     def sample(self, rng, shape):
         raise NotImplementedError
 
-    def __call__(self, n_in, n_out, rng=None, dtype="float64"):
+    def __call__(self, n_in, n_out, rng=None, dtype="float64", stream=0):
+        """W (n_in, n_out) drawn from ``rng``, or from the initialiser's own seed if it has one.
+
+        ``stream`` (the layer's index in a network) selects an independent stream of a seeded
+        initialiser: ``default_rng(seed)`` for stream 0, ``default_rng([seed, stream])`` after.
+        """
         for argname, n in (("n_in", n_in), ("n_out", n_out)):
             if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
                 raise ValueError(f"{argname}: expected a positive integer, got {n!r}")
         self.fan_in, self.fan_out = int(n_in), int(n_out)
-        return np.asarray(self.sample(self._rng(rng), (int(n_in), int(n_out))), dtype=dtype)
+        return np.asarray(self.sample(self._rng(rng, stream), (int(n_in), int(n_out))), dtype=dtype)
 
     def get_config(self):
         """The constructor arguments, as a JSON-friendly dict."""

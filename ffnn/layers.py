@@ -38,16 +38,19 @@ class Dense:
     dtype : str or numpy dtype
     rng : numpy.random.Generator
         Used by ``init`` unless the initialiser has its own seed.
+    index : int
+        The layer's position in its network: a seeded initialiser draws layer ``index`` from its
+        own stream (see :class:`ffnn.init.Initializer`).
     """
 
     def __init__(self, n_in, n_out, activation="linear", init="he_normal", rmsnorm=False, eps=1e-6,
-                 dtype="float64", rng=None):
+                 dtype="float64", rng=None, index=0):
         self.n_in, self.n_out = int(n_in), int(n_out)
         self.activation = _activations.get(activation)
         self.init = _init.get(init)
         self.dtype = np.dtype(dtype)
         self.eps = float(eps)
-        self.W = self.init(self.n_in, self.n_out, rng=rng, dtype=self.dtype)
+        self.W = self.init(self.n_in, self.n_out, rng=rng, dtype=self.dtype, stream=index)
         self.b = np.zeros(self.n_out, dtype=self.dtype)
         self.g = np.ones(self.n_out, dtype=self.dtype) if rmsnorm else None
         self.dW = np.zeros_like(self.W)

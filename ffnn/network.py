@@ -79,7 +79,8 @@ class FFNN:
         init_rng = np.random.default_rng(self.seed)
         self.layers = [
             Dense(self.layer_sizes[i], self.layer_sizes[i + 1], self.activations[i], inits[i],
-                  rmsnorm=self.rmsnorm and i < n_layers - 1, eps=self.eps, dtype=self.dtype, rng=init_rng)
+                  rmsnorm=self.rmsnorm and i < n_layers - 1, eps=self.eps, dtype=self.dtype, rng=init_rng,
+                  index=i)
             for i in range(n_layers)]
         # A separate stream for shuffling, so training order does not depend on how many numbers
         # the initialisers drew; its state is saved with the model.
@@ -178,6 +179,7 @@ class FFNN:
     def predict(self, X, batch_size=4096):
         """Network output ŷ (N, n_out), computed in chunks so large X fits in memory."""
         X = self._check_X(X)
+        batch_size = check_int(batch_size, "batch_size")
         out = np.concatenate([self._forward(X[i:i + batch_size]) for i in range(0, X.shape[0], batch_size)])
         for layer in self.layers:
             layer.clear_cache()
@@ -190,7 +192,10 @@ class FFNN:
     def accuracy(self, X, y):
         """Fraction of rows whose predicted class equals y (integer labels or one-hot rows)."""
         X = self._check_X(X)
-        y = np.asarray(y)
+        y = np.asarray(y) if y is not None else None
+        if y is None or y.dtype.kind not in "biuf":
+            raise TypeError(f"y: expected integer labels or one-hot rows, got "
+                            f"{'None' if y is None else f'an array of dtype {y.dtype}'}")
         if y.ndim == 2 and y.shape[1] > 1:
             y = y.argmax(axis=1)
         y = y.reshape(-1)
@@ -359,6 +364,8 @@ class FFNN:
     # ------------------------------------------------------------------ copies, saving, plots
     def copy(self, dtype=None):
         """A deep copy, optionally cast to another dtype (used by gradcheck for float64)."""
+        if dtype is not None and np.dtype(dtype) not in (np.float32, np.float64):
+            raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
         clone = copy.deepcopy(self)
         if dtype is not None and np.dtype(dtype) != self.dtype:
             clone.dtype = np.dtype(dtype)

@@ -328,7 +328,8 @@ def history(history, logy=False):
     recorded. ``history``: a History / dict of lists, or a dict {label: History} to overlay runs
     (one colour each). Returns the Figure."""
     runs = _history_runs(history)
-    has_acc = any(run.get("accuracy") or run.get("val_accuracy") for _, run in runs)
+    # len(), not truthiness: the values may be NumPy arrays
+    has_acc = any(len(run.get("accuracy", ())) or len(run.get("val_accuracy", ())) for _, run in runs)
     fig, axes = plt.subplots(1, 1 + has_acc, squeeze=False, figsize=(5.2 * (1 + has_acc), 3.4),
                              layout="constrained")
     panels = [("loss", axes[0, 0])] + ([("accuracy", axes[0, 1])] if has_acc else [])
@@ -336,7 +337,7 @@ def history(history, logy=False):
         for r, (label, run) in enumerate(runs):
             for key, style, part in ((metric, "-", "training"), ("val_" + metric, "--", "validation")):
                 y = run.get(key)
-                if not y:
+                if y is None or not len(y):
                     continue
                 name = part if label is None else f"{label} ({part})"
                 ax.plot(np.arange(1, len(y) + 1), y, style, color=f"C{r}", label=name,

@@ -101,3 +101,10 @@ def test_compare_with_sklearn_on_digits():
     assert per_class["ffnn accuracy"] == pytest.approx(list(np.diag(C) / C.sum(axis=1)))
     assert [r["library"] for r in c.table.rows] == ["ffnn", "scikit-learn"]
     assert len(c.plot_confusion().axes) == 3
+
+
+@pytest.mark.parametrize("y_true, y_pred, argname", [([0, 1], [0, 3], "y_pred"), ([0, -1], [0, 1], "y_true")])
+def test_confusion_matrix_rejects_out_of_range_labels(y_true, y_pred, argname):
+    # y_pred=3 with 3 classes used to be counted silently as (true 1, predicted 0)
+    with pytest.raises(ValueError, match=argname):
+        confusion_matrix(y_true, y_pred, 3)

@@ -282,3 +282,15 @@ def test_explorer_needs_results():
 def test_keys_and_defaults_are_consistent():
     assert set(DEFAULTS) <= set(KEYS)
     assert isinstance(sweep.__doc__, str) and isinstance(Results.__doc__, str)
+
+
+def test_a_run_that_diverges_in_its_first_epoch_can_still_be_plotted(digits):
+    r = sweep({**BASE, "loss": "mse"}, {"learning_rate": [1e-3, 1e6]}, digits, n_jobs=1)
+    assert r.rows[1]["status"] == "diverged" and r.rows[1]["epochs"] == 0
+    # plot_curves used to raise ValueError and SweepExplorer KeyError('loss') for the empty history
+    (ax,) = r.plot_curves().axes
+    assert {line.get_label() for line in ax.get_lines()} == {"learning_rate=0.001 (training)",
+                                                            "learning_rate=0.001 (validation)"}
+    e = SweepExplorer(r, selected=1)
+    assert e.selected == "learning_rate=1e+06" and len(e.lines["loss"].get_xdata()) == 0
+    np.testing.assert_allclose(e.show(0).axes[0].get_lines()[0].get_ydata(), r.history(r.labels[0])["val_loss"])

@@ -142,3 +142,11 @@ def test_model_is_unchanged(dtype):
     assert max(errors.values()) < 1e-6  # checked on a float64 copy, even for a float32 model
     assert_same(before, snapshot(model))
     assert model.dtype == np.dtype(dtype) and model.optimizer is not None
+
+
+@pytest.mark.parametrize("max_checks, error", [(0, ValueError), (-1, ValueError), (2.5, TypeError)])
+def test_max_checks_must_be_a_positive_integer(max_checks, error):
+    # max_checks=0 used to check no entry at all and report a perfect 0.0 for every array
+    model, X, Y = small_problem()
+    with pytest.raises(error, match="max_checks"):
+        ffnn.gradcheck(model, X, Y, max_checks=max_checks)

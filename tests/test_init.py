@@ -109,3 +109,15 @@ def test_network_per_layer_init_list():
     model = ffnn.FFNN([3, 4, 2], "tanh", init=[init.Zeros(), init.Uniform(5.0, 6.0)])
     np.testing.assert_array_equal(model.layers[0].W, 0.0)
     assert (model.layers[1].W >= 5.0).all() and (model.layers[1].W < 6.0).all()
+
+
+def test_one_seeded_initializer_gives_each_layer_its_own_weights():
+    shared = init.HeNormal(seed=1)
+    model = ffnn.FFNN([4, 5, 5, 5, 2], "tanh", init=shared)
+    W1, W2 = model.layers[1].W, model.layers[2].W
+    assert W1.shape == W2.shape and not np.array_equal(W1, W2)
+    # still reproducible, and layer 0 is exactly what the initialiser draws on its own
+    again = ffnn.FFNN([4, 5, 5, 5, 2], "tanh", init=init.HeNormal(seed=1), seed=99)
+    for a, b in zip(model.layers, again.layers):
+        np.testing.assert_array_equal(a.W, b.W)
+    np.testing.assert_array_equal(model.layers[0].W, init.HeNormal(seed=1)(4, 5))

@@ -342,3 +342,24 @@ def test_no_runtime_warning_on_extreme_inputs(act, loss_case):
         model.backward(Y)
     assert np.isfinite(loss)
     assert all(np.isfinite(d).all() for _, d in model.gradients())
+
+
+def test_predict_and_accuracy_reject_bad_arguments():
+    model = ffnn.FFNN([2, 3], "softmax", "categorical_crossentropy")
+    X = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="batch_size"):
+        model.predict(X, batch_size=0)
+    with pytest.raises(TypeError, match="batch_size"):
+        model.predict(X, batch_size=2.0)
+    # None used to be read as one label ("got 4 and 1 rows"); strings silently gave accuracy 0.0
+    with pytest.raises(TypeError, match="y"):
+        model.accuracy(X, None)
+    with pytest.raises(TypeError, match="y"):
+        model.accuracy(X, ["a", "b", "c", "d"])
+
+
+def test_copy_refuses_a_non_float_dtype():
+    model = ffnn.FFNN([2, 3, 1], "tanh")
+    with pytest.raises(ValueError, match="dtype"):
+        model.copy(dtype="int32")
+    assert model.copy(dtype="float32").layers[0].W.dtype == np.float32

@@ -393,3 +393,11 @@ def test_autograd_graph_rejects_non_values_and_huge_graphs():
         total = total + Value(float(i))
     with pytest.raises(ValueError, match="max_nodes"):
         plot.autograd_graph(total, max_nodes=20)
+
+
+def test_history_accepts_numpy_arrays():
+    h = {"loss": np.array([1.0, 0.5, 0.25]), "accuracy": np.array([0.2, 0.6, 0.9])}
+    loss_ax, acc_ax = plot.history(h).axes
+    (line,) = loss_ax.get_lines()
+    np.testing.assert_allclose(line.get_ydata(), h["loss"])
+    np.testing.assert_allclose(acc_ax.get_lines()[0].get_ydata(), h["accuracy"])
