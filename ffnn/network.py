@@ -238,7 +238,9 @@ class FFNN:
     def backward(self, Y):
         """Fill every layer's dW, db (and dg) with ∂(loss + penalty)/∂θ for the last forward(X).
 
-        Gradients are overwritten, not accumulated.
+        Gradients are overwritten, not accumulated. "The last forward" is whatever last filled the
+        layers' caches: :meth:`loss` runs a forward pass too, while :meth:`predict` and :meth:`fit`
+        clear the caches, so call ``forward(X)`` right before ``backward(Y)``.
         """
         last = self.layers[-1]
         if last.a is None:
