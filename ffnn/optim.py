@@ -34,6 +34,7 @@ class Optimizer:
     def __init__(self):
         self.state = []  # one list of arrays per parameter
         self.t = 0
+        self._scratch = None  # work space for lr · dθ, so a step allocates nothing; never saved
 
     def get_config(self):
         return {}
@@ -45,8 +46,7 @@ class Optimizer:
         """params, grads: equally long lists of arrays; lr: learning rate (float)."""
         if not self.state:
             self.state = self._init_state(params)
-        if len(getattr(self, "_scratch", ())) != len(params):
-            # Work space for lr * dθ, so a step allocates nothing (not part of the saved state).
+        if self._scratch is None:
             self._scratch = [np.empty_like(p) for p in params]
         self.t += 1
         for i, (p, d) in enumerate(zip(params, grads)):
