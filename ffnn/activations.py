@@ -110,7 +110,7 @@ class ReLU(Activation):
         return (z > 0).astype(z.dtype)
 
     def backward(self, z, a, da):
-        return np.where(z > 0, da, 0).astype(da.dtype, copy=False)
+        return da * (z > 0)  # a multiply by the mask: several times faster than np.where
 
 
 class LeakyReLU(Activation):

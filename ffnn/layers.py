@@ -90,7 +90,7 @@ class Dense:
         else:
             dz = dr
         np.matmul(self.X.T, dz, out=self.dW)
-        np.sum(dz, axis=0, out=self.db)
+        np.add.reduce(dz, axis=0, out=self.db)
         return dz @ self.W.T if need_dX else None
 
     def parameters(self):

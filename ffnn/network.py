@@ -442,8 +442,10 @@ class _Batches:
                 Xb, Yb = self.X[idx], self.Y[idx]
             else:
                 idx = order[start:start + self.batch_size]
-                Xb = np.take(self.X, idx, axis=0, out=self.Xbuf[:idx.size])
-                Yb = np.take(self.Y, idx, axis=0, out=self.Ybuf[:idx.size])
+                # idx is part of a permutation, so always in range; mode="clip" skips the extra
+                # buffered copy that np.take makes for out= under the default mode="raise"
+                Xb = np.take(self.X, idx, axis=0, out=self.Xbuf[:idx.size], mode="clip")
+                Yb = np.take(self.Y, idx, axis=0, out=self.Ybuf[:idx.size], mode="clip")
             yield Xb, Yb, None if self.labels is None else self.labels[idx]
 
 
