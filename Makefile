@@ -5,7 +5,8 @@
 #   make lab    create .venv, install ffnn[lab], open JupyterLab on the chapters
 #   make clean  remove _build/, _offline/ and caches (make distclean also removes .venv)
 #
-# Only Python >= 3.10 is needed (plus npm for `make book`). Nothing has to be activated.
+# Only Python >= 3.10 is needed (`make book` also reaches the npm registry once, with Python's
+# urllib, for MathJax and the widget manager). Nothing has to be activated.
 
 PYTHON ?= python3
 VENV = .venv
@@ -89,8 +90,8 @@ test: nbtest-convert
 	    --nbval-lax --nbval-current-env --nbval-cell-timeout=$(NB_CELL_TIMEOUT)
 
 # --- make book ----------------------------------------------------------------------------
-offline-assets:
-	@scripts/fetch_offline_assets.sh
+offline-assets: | $(PY)
+	@$(PY) scripts/fetch_offline_assets.py
 
 book: $(VENV)/.installed-book offline-assets
 	rm -rf _build

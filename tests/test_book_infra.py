@@ -4,7 +4,11 @@ A page missing from _toc.yml is silently not built, and a chapter without jupyte
 front matter is silently not executed by `make test`; these tests turn both into failures.
 """
 
+import base64
+import hashlib
 import importlib.util
+import io
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -158,3 +162,97 @@ def test_a_failing_cell_is_reported_at_its_line_in_the_chapter_source(tmp_path, 
     assert conftest.chapter_source(converted) == source
     assert conftest.chapter_source(tmp_path / "elsewhere" / "ch.ipynb") is None
     assert [conftest.code_cell_line(source, n) for n in range(3)] == [5, 11, None]
+
+
+# --- scripts/fetch_offline_assets.py: the JavaScript `make book` vendors into _offline/ -------
+
+def _fetch_script():
+    spec = importlib.util.spec_from_file_location("_ffnn_fetch_offline_assets",
+                                                  ROOT / "scripts" / "fetch_offline_assets.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _tgz(members):
+    """A gzipped tarball in memory: {path: bytes}, plus symlinks for values of type str."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            if isinstance(content, str):
+                info.type, info.linkname = tarfile.SYMTYPE, content
+                tar.addfile(info)
+            else:
+                info.size = len(content)
+                tar.addfile(info, io.BytesIO(content))
+    return buf.getvalue()
+
+
+def _sha512(data):
+    return base64.b64encode(hashlib.sha512(data).digest()).decode()
+
+
+def test_fetch_assets_provide_every_file_the_config_loads():
+    fetch = _fetch_script()
+    sphinx = _load_yaml("_config.yml")["sphinx"]["config"]
+    provided = [target for *_, files in fetch.PACKAGES for target in files]
+    for needed in [sphinx["mathjax_path"], *sphinx["nb_ipywidgets_js"]]:
+        assert needed in provided, needed
+    for name, version, sha512, _ in fetch.PACKAGES:
+        assert len(base64.b64decode(sha512)) == 64, f"{name}@{version}: not a base64 sha512"
+    assert fetch.tarball_url("@jupyter-widgets/html-manager", "1.0.6") == \
+        "https://registry.npmjs.org/@jupyter-widgets/html-manager/-/html-manager-1.0.6.tgz"
+    assert fetch.tarball_url("requirejs", "2.3.6", "https://mirror.example/npm/") == \
+        "https://mirror.example/npm/requirejs/-/requirejs-2.3.6.tgz"
+
+
+def test_fetch_assets_refuses_a_tarball_whose_digest_differs():
+    fetch = _fetch_script()
+    data = _tgz({"package/a.js": b"a"})
+    fetch.verify(data, _sha512(data), "pkg")
+    with pytest.raises(fetch.FetchError, match="pkg: sha512 mismatch"):
+        fetch.verify(data + b"\0", _sha512(data), "pkg")
+
+
+def test_fetch_assets_copies_only_the_listed_files(tmp_path):
+    fetch = _fetch_script()
+    data = _tgz({"package/dist/embed.js": b"EMBED", "package/fonts/a.woff": b"A",
+                 "package/fonts/sub/b.woff": b"B", "package/other.js": b"NO",
+                 "package/fonts/link.woff": "/etc/passwd", "../escape.js": b"NO"})
+    n = fetch.extract(data, {"w/embed.js": "package/dist/embed.js", "f/": "package/fonts/"}, tmp_path)
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == ["f/a.woff", "f/sub/b.woff", "w/embed.js"] and n == 3
+    assert (tmp_path / "w" / "embed.js").read_bytes() == b"EMBED"
+    assert not (tmp_path.parent / "escape.js").exists()
+    with pytest.raises(fetch.FetchError, match="no package/missing.js"):
+        fetch.extract(data, {"x.js": "package/missing.js"}, tmp_path)
+    sneaky = _tgz({"package/fonts/../../../escape.js": b"NO"})
+    with pytest.raises(fetch.FetchError, match="refusing the tarball member"):
+        fetch.extract(sneaky, {"f/": "package/fonts/"}, tmp_path / "deep" / "er")
+    assert not any(p.name == "escape.js" for p in tmp_path.rglob("*"))
+
+
+def test_fetch_assets_is_idempotent_and_never_leaves_a_half_written_folder(tmp_path):
+    fetch = _fetch_script()
+    good = _tgz({"package/a.js": b"A1"})
+    packages = [("a", "1.0.0", _sha512(good), {"js/a.js": "package/a.js"})]
+    calls = []
+
+    def get(url):
+        calls.append(url)
+        return good
+
+    dest = tmp_path / "_offline"
+    assert fetch.fetch(dest, registry="https://reg.example", get=get, packages=packages) is True
+    assert calls == ["https://reg.example/a/-/a-1.0.0.tgz"]
+    assert (dest / "js" / "a.js").read_bytes() == b"A1"
+    assert (dest / ".versions").read_text().strip() == "a@1.0.0"
+    assert fetch.fetch(dest, registry="https://reg.example", get=get, packages=packages) is False
+    assert len(calls) == 1  # up to date: nothing downloaded
+
+    # A forced refetch whose download is corrupt keeps the previous folder as it was
+    with pytest.raises(fetch.FetchError, match="sha512 mismatch"):
+        fetch.fetch(dest, force=True, get=lambda url: good + b"x", packages=packages)
+    assert (dest / "js" / "a.js").read_bytes() == b"A1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_offline"]  # no staging folder left
