@@ -8,6 +8,11 @@ The three are timed in alternating rounds (the order rotates every round) after 
 each, so a slow moment of the machine hits all of them alike; the medians and the ratios
 ffnn / PyTorch and ffnn / scikit-learn are printed.
 
+A fourth runner, "NumPy loop", is the same epoch written as one bare NumPy function with every
+buffer allocated once (no validation, no history, no accuracy): a floor for what any NumPy
+implementation can reach on the machine. It is timed in the same rounds for reference and is not
+part of the target (``--skip numpy`` leaves it out).
+
 Usage::
 
     pip install -e ".[bench]"          # scikit-learn and torch==2.13.0 (CPU)
@@ -53,6 +58,59 @@ class FfnnRunner:
     def epoch(self):
         self.model.fit(self.X, self.y, batch_size=BATCH, learning_rate=LR, epochs=1, verbose=0)
         return self.model.history["loss"][-1]
+
+
+class NumpyLoopRunner:
+    """The epoch as one bare NumPy function: a floor for NumPy on this machine, not a library."""
+
+    name = "NumPy loop"
+
+    def __init__(self, X, y):
+        self.X, self.N = X, X.shape[0]
+        self.Y = np.eye(10, dtype=np.float32)[y]
+        self.rng = np.random.default_rng(0)
+        sizes = [784, *N_HIDDEN, 10]
+        self.W = [(self.rng.uniform(-1, 1, (a, b)) * np.sqrt(6 / a)).astype(np.float32)
+                  for a, b in zip(sizes, sizes[1:])]
+        self.b = [np.zeros(b, np.float32) for b in sizes[1:]]
+        self.dW = [np.empty_like(W) for W in self.W]
+        self.db = [np.empty_like(b) for b in self.b]
+        self.tmp = [np.empty_like(W) for W in self.W]
+        self.Xb, self.Yb = np.empty((BATCH, 784), np.float32), np.empty((BATCH, 10), np.float32)
+
+    def epoch(self):
+        (W1, W2, W3), (b1, b2, b3), lr = self.W, self.b, np.float32(LR)
+        order, total = self.rng.permutation(self.N), 0.0
+        for start in range(0, self.N, BATCH):
+            idx = order[start:start + BATCH]
+            n = idx.size
+            Xb = np.take(self.X, idx, axis=0, out=self.Xb[:n], mode="clip")
+            Yb = np.take(self.Y, idx, axis=0, out=self.Yb[:n], mode="clip")
+            z1 = Xb @ W1
+            z1 += b1
+            a1 = np.maximum(z1, 0)
+            z2 = a1 @ W2
+            z2 += b2
+            a2 = np.maximum(z2, 0)
+            z3 = a2 @ W3
+            z3 += b3
+            shifted = z3 - z3.max(axis=1, keepdims=True)
+            e = np.exp(shifted)
+            s = e.sum(axis=1, keepdims=True)
+            total -= float(np.sum(Yb * (shifted - np.log(s))))
+            d3 = (e / s - Yb) * np.float32(1 / n)
+            np.matmul(a2.T, d3, out=self.dW[2])
+            np.add.reduce(d3, axis=0, out=self.db[2])
+            d2 = (d3 @ W3.T) * (z2 > 0)
+            np.matmul(a1.T, d2, out=self.dW[1])
+            np.add.reduce(d2, axis=0, out=self.db[1])
+            d1 = (d2 @ W2.T) * (z1 > 0)
+            np.matmul(Xb.T, d1, out=self.dW[0])
+            np.add.reduce(d1, axis=0, out=self.db[0])
+            for W, b, dW, db, tmp in zip(self.W, self.b, self.dW, self.db, self.tmp):
+                W -= np.multiply(dW, lr, out=tmp)
+                b -= lr * db
+        return total / self.N
 
 
 class SklearnRunner:
@@ -123,7 +181,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5, help="timed epochs per framework (default 5)")
     parser.add_argument("--n", type=int, default=60000, help="training rows (default 60000)")
     parser.add_argument("--data-dir", default=None, help="MNIST folder (else FFNN_DATA_DIR, else random data)")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["torch", "sklearn"], help="frameworks to leave out")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["torch", "sklearn", "numpy"],
+                        help="frameworks to leave out")
     parser.add_argument("--pause", type=float, default=1.0,
                         help="seconds of rest before each timed epoch, so one framework's idle BLAS/OpenMP "
                              "threads have gone to sleep before the next one starts (default 1)")
@@ -142,6 +201,8 @@ def main(argv=None):
 
     X, y, source = load_data(args.data_dir, args.n)
     runners = [FfnnRunner(X, y)]
+    if "numpy" not in args.skip:
+        runners.append(NumpyLoopRunner(X, y))
     if "sklearn" not in args.skip:
         runners.append(SklearnRunner(X, y))
     if "torch" not in args.skip:
@@ -172,11 +233,18 @@ def main(argv=None):
     print()
     ok = True
     for name in med:
-        if name == "ffnn":
+        if name in ("ffnn", NumpyLoopRunner.name):
             continue
         ratio = med["ffnn"] / med[name]
         ok &= ratio <= 0.8
         print(f"ffnn / {name}: {ratio:.2f}  (target <= 0.80: {'met' if ratio <= 0.8 else 'NOT met'})")
+    if NumpyLoopRunner.name in med:  # reference only: how close ffnn is to the bare loop
+        floor = med[NumpyLoopRunner.name]
+        print(f"ffnn / {NumpyLoopRunner.name}: {med['ffnn'] / floor:.2f}", end="")
+        for name in ("PyTorch", "scikit-learn"):
+            if name in med:
+                print(f";  {NumpyLoopRunner.name} / {name}: {floor / med[name]:.2f}", end="")
+        print()
     return 0 if ok else 1
 
 
