@@ -120,20 +120,21 @@ def fetch(dest, force=False, registry=None, get=download, packages=PACKAGES):
         return False
     dest.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".offline-", dir=dest.parent))
+    written = 0
     try:
         for name, version, sha512, files in packages:
             url = tarball_url(name, version, registry)
             print(f"offline assets: {name}@{version} <- {url}")
             data = get(url)
             verify(data, sha512, f"{name}@{version}")
-            extract(data, files, stage)
+            written += extract(data, files, stage)
         (stage / STAMP).write_text(wanted(packages) + "\n")
         if dest.exists():
             shutil.rmtree(dest)
         stage.rename(dest)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    print(f"offline assets: {sum(1 for p in dest.rglob('*') if p.is_file())} files in {dest}/")
+    print(f"offline assets: {written} files in {dest}/")
     return True
 
 
