@@ -9,8 +9,8 @@ each, so a slow moment of the machine hits all of them alike; the medians and th
 ffnn / PyTorch and ffnn / scikit-learn are printed.
 
 A fourth runner, "NumPy loop", is the same epoch written as one bare NumPy function with every
-buffer allocated once (no validation, no history, no accuracy): a floor for what any NumPy
-implementation can reach on the machine. It is timed in the same rounds for reference and is not
+buffer allocated once (no validation, no history, no accuracy): a practical floor for a NumPy
+implementation on the machine. It is timed in the same rounds for reference and is not
 part of the target (``--skip numpy`` leaves it out).
 
 Usage::
