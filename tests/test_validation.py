@@ -226,3 +226,31 @@ def test_huge_learning_rate_raises_divergence_error(make, Y):
             model.fit(X, Y, batch_size=5, learning_rate=1e6, epochs=200, verbose=0)
     assert issubclass(ffnn.DivergenceError, FloatingPointError)
     assert all(layer.X is None for layer in model.layers)  # caches dropped even on the error path
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, "inf and -inf in one row"])
+@pytest.mark.parametrize("where", [(0, 0), (157, 33), (299, 49)])
+def test_check_array_finds_any_non_finite_entry(dtype, bad, where):
+    # check_array sums rows with a matrix product first; every kind of bad entry, anywhere, must
+    # still be refused (NaN and ±inf propagate through it; inf - inf in one row gives NaN)
+    from ffnn._validation import check_array
+    arr = np.random.default_rng(1).normal(size=(300, 50)).astype(dtype)
+    if isinstance(bad, str):
+        arr[where[0], where[1]], arr[where[0], (where[1] + 1) % 50] = np.inf, -np.inf
+    else:
+        arr[where] = bad
+    with pytest.raises(ValueError, match=r"X: contains NaN or infinity"):
+        check_array(arr, dtype=dtype)
+    with pytest.raises(ValueError, match=r"v: contains NaN or infinity"):
+        check_array(arr[:, where[1]], argname="v", dtype=dtype, ndim=1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_check_array_accepts_huge_finite_values_whose_sum_overflows(dtype):
+    from ffnn._validation import check_array
+    big = np.finfo(dtype).max
+    arr = np.full((4, 3), big, dtype=dtype)
+    arr[1] = -big  # row sums overflow to +inf and -inf, the total to NaN: still all finite
+    assert check_array(arr, dtype=dtype) is not None
+    np.testing.assert_array_equal(check_array(arr, dtype=dtype), arr)
