@@ -94,7 +94,7 @@ class NumpyLoopRunner:
             a2 = np.maximum(z2, 0)
             z3 = a2 @ W3
             z3 += b3
-            shifted = z3 - z3.max(axis=1, keepdims=True)
+            shifted = z3 - np.ascontiguousarray(z3.T).max(axis=0)[:, None]  # row max, as ffnn's
             e = np.exp(shifted)
             s = e.sum(axis=1, keepdims=True)
             total -= float(np.sum(Yb * (shifted - np.log(s))))

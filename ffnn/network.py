@@ -3,6 +3,7 @@
 Introduced in chapter 1 (forward), chapter 2 (backward) and chapter 3 (fit).
 """
 import copy
+import math
 
 import numpy as np
 
@@ -330,7 +331,7 @@ class FFNN:
             batch_loss = self._data_loss(y_hat, Yb)
             if self.regularization is not None:
                 batch_loss += self.penalty()
-            if not np.isfinite(batch_loss):
+            if not math.isfinite(batch_loss):
                 raise DivergenceError(
                     f"training diverged: the loss became {batch_loss} in epoch {epoch + 1}, batch {b + 1} "
                     f"(learning_rate={lr:g}). Try a smaller learning_rate, scaling X, or another init.")
