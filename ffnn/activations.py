@@ -43,7 +43,7 @@ def softplus(z):
 
 
 def _row_max(z):
-    """max_k z_nk of each row of z (N, K), shape (N, 1): the same values as z.max(axis=1, keepdims=True).
+    """max_k z_nk of each row of z (N, K), as an (N, 1) array: z.max(axis=1, keepdims=True).
 
     NumPy reduces each short row in a loop of its own, so for a few columns (a classifier's
     outputs) it is faster to copy zᵀ and take the maximum down its columns: 2 µs instead of 8 µs
