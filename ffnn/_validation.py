@@ -44,8 +44,6 @@ def _all_finite(arr):
     arr @ 1, which BLAS computes on every core: on MNIST's 60 000 × 784 float32 X that takes 4 ms,
     against 13 ms for ``np.add.reduce`` and 22 ms for ``np.isfinite(arr).all()``.
     """
-    if arr.dtype.kind != "f":
-        return True
     with np.errstate(over="ignore", invalid="ignore"):
         if arr.ndim == 2:
             total = np.add.reduce(arr @ np.ones(arr.shape[1], dtype=arr.dtype))

@@ -70,7 +70,7 @@ def _write_back(p, new):
     Same values as updating p in place (``p -= ...``), but faster in training: the matrix product
     that just read p may have run on several cores, and a plain copy over p costs far less than an
     in-place read-modify-write of memory other cores hold (about 3× less for a 784×128 W on a
-    2-core machine; see benchmarks/epoch.py).
+    2-core machine; see the README's Speed section).
     """
     np.copyto(p, new)
 

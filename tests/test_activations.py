@@ -61,7 +61,6 @@ def test_softmax_is_row_wise_and_shift_invariant():
     np.testing.assert_allclose(np.exp(activations.log_softmax(z)), a, rtol=1e-12)
 
 
-
 @pytest.mark.parametrize("K", [1, 2, 10, 31, 32, 100])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_row_max_equals_numpy_row_max(K, dtype):
