@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from . import _aligned
 from . import activations as _activations
 from . import init as _init
 from . import losses as _losses
@@ -133,9 +134,14 @@ class FFNN:
     def _check_X(self, X, argname="X"):
         return check_array(X, argname, n_features=self.n_in, dtype=self.dtype)
 
-    def _check_Y(self, Y, n_rows=None, argname="Y"):
-        """Targets as an (N, n_out) array of the model's dtype; integer labels become one-hot."""
+    def _check_Y(self, Y, n_rows=None, argname="Y", with_labels=False):
+        """Targets as an (N, n_out) array of the model's dtype; integer labels become one-hot.
+
+        ``with_labels=True`` returns (Y, classes): the target class of each row (N,) for a
+        classifier, taken from the integer labels when given so, else None.
+        """
         K = self.n_out
+        classes = None
         arr = np.asarray(Y) if Y is not None else None
         if arr is None or arr.dtype.kind not in "biuf":
             raise TypeError(f"{argname}: expected an array of numbers, got "
@@ -147,9 +153,9 @@ class FFNN:
             if arr.size and (arr.min() < 0 or arr.max() >= K):
                 raise ValueError(f"{argname}: class labels must be in 0..{K - 1} for {K} outputs, "
                                  f"got labels in {arr.min()}..{arr.max()}")
-            labels = arr.astype(np.intp)
-            arr = np.zeros((labels.shape[0], K), dtype=self.dtype)
-            arr[np.arange(labels.shape[0]), labels] = 1
+            classes = arr.astype(np.intp)
+            arr = np.zeros((classes.shape[0], K), dtype=self.dtype)
+            arr[np.arange(classes.shape[0]), classes] = 1
         elif arr.ndim == 1 and K == 1:
             arr = arr.reshape(-1, 1)
         elif arr.ndim != 2:
@@ -165,6 +171,10 @@ class FFNN:
         if self.loss_fn.name in _PROBABILITY_OUTPUTS and (arr.min() < 0 or arr.max() > 1):
             raise ValueError(f"{argname}: {self.loss_fn.name} targets must lie in [0, 1], "
                              f"got values in [{arr.min():g}, {arr.max():g}]")
+        if with_labels:
+            if classes is None and self.is_classifier:
+                classes = _predicted_labels(arr)
+            return arr, classes
         return arr
 
     # ------------------------------------------------------------------ forward / backward
@@ -223,18 +233,35 @@ class FFNN:
         Y = self._check_Y(Y, X.shape[0])
         return self._data_loss(self._forward(X), Y) + self.penalty()
 
-    def _backward(self, Y):
+    def _backward(self, Y, lr=None):
+        """Fill the gradients; with ``lr``, take plain SGD's step instead (for :meth:`fit`).
+
+        The step, W ← W - lr (Xᵀdz + ∂penalty/∂W), is taken layer by layer as the backward pass
+        reaches it, with the penalty's gradient from W before the step (see
+        :meth:`Dense.backward_from_preactivation`).
+        """
         last = self.layers[-1]
+        penalty_grads = None
+        if lr is not None and self.regularization is not None:
+            penalty_grads = [self.regularization.grad(layer.W) for layer in self.layers]
         if self._fused():
             grad = last.backward_from_preactivation(self.loss_fn.grad_from_logits(last.a, Y),
-                                                    need_dX=len(self.layers) > 1)
+                                                    need_dX=len(self.layers) > 1, lr=lr)
         else:
-            grad = last.backward(self.loss_fn.grad(last.a, Y), need_dX=len(self.layers) > 1)
+            grad = last.backward(self.loss_fn.grad(last.a, Y), need_dX=len(self.layers) > 1, lr=lr)
         for i in range(len(self.layers) - 2, -1, -1):
-            grad = self.layers[i].backward(grad, need_dX=i > 0)
-        if self.regularization is not None:
+            grad = self.layers[i].backward(grad, need_dX=i > 0, lr=lr)
+        if self.regularization is None:
+            return
+        if lr is None:
             for layer in self.layers:
                 layer.dW += self.regularization.grad(layer.W)
+            return
+        for layer, d in zip(self.layers, penalty_grads):
+            # W - lr d formed in d and copied over W: W was just written on several cores
+            # (see ffnn.optim._write_back)
+            d *= layer.dtype.type(-lr)
+            np.copyto(layer.W, np.add(layer.W, d, out=d))
 
     def backward(self, Y):
         """Fill every layer's dW, db (and dg) with ∂(loss + penalty)/∂θ for the last forward(X).
@@ -263,7 +290,7 @@ class FFNN:
         Returns the model's :class:`History`, which accumulates over calls.
         """
         X = self._check_X(X)
-        Y = self._check_Y(Y, X.shape[0])
+        Y, labels = self._check_Y(Y, X.shape[0], with_labels=True)
         batch_size = check_int(batch_size, "batch_size")
         lr = check_positive(learning_rate, "learning_rate")
         epochs = check_int(epochs, "epochs", minimum=0)
@@ -274,7 +301,8 @@ class FFNN:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise TypeError("validation_data: expected a tuple (X_val, Y_val)")
             X_val = self._check_X(validation_data[0], "validation_data[0]")
-            Y_val = self._check_Y(validation_data[1], X_val.shape[0], "validation_data[1]")
+            Y_val, labels_val = self._check_Y(validation_data[1], X_val.shape[0], "validation_data[1]",
+                                              with_labels=True)
         if patience is not None:
             patience = check_int(patience, "patience")
             if validation_data is None:
@@ -289,7 +317,6 @@ class FFNN:
 
         params = [p for _, p in self.parameters()]
         grads = [d for _, d in self.gradients()]
-        labels = _predicted_labels(Y) if self.is_classifier else None  # target classes, once
         batches = _Batches(X, Y, labels, batch_size, self.rng if shuffle else None)
         best, best_params, wait = np.inf, None, 0
         progress = Progress(epochs, verbose)
@@ -298,7 +325,7 @@ class FFNN:
                 for epoch in range(epochs):
                     metrics = self._train_epoch(batches, opt, params, grads, lr, epoch)
                     if validation_data is not None:
-                        metrics.update(self._evaluate(X_val, Y_val, prefix="val_"))
+                        metrics.update(self._evaluate(X_val, Y_val, prefix="val_", labels=labels_val))
                     self.history.append(**metrics)
                     progress.update(epoch, metrics)
                     if patience is not None:
@@ -326,6 +353,11 @@ class FFNN:
         taken before its update and weighted by its size.
         """
         total, correct = 0.0, 0
+        # Plain SGD steps inside the backward pass, which adds each Xᵀdz straight into W instead
+        # of writing dW first (about 10 % faster on MNIST). The last batch of each epoch goes the
+        # long way, so after fit every dW, db holds the gradient of the last batch, as before.
+        sgd_in_backward = type(opt) is _optim.SGD
+        last = len(batches) - 1
         for b, (Xb, Yb, labels) in enumerate(batches):
             y_hat = self._forward(Xb)
             batch_loss = self._data_loss(y_hat, Yb)
@@ -338,8 +370,12 @@ class FFNN:
             total += batch_loss * Xb.shape[0]
             if labels is not None:
                 correct += np.count_nonzero(_predicted_labels(y_hat) == labels)
-            self._backward(Yb)
-            opt.step(params, grads, lr)
+            if sgd_in_backward and b < last:
+                self._backward(Yb, lr=lr)
+                opt.t += 1  # counted as opt.step would
+            else:
+                self._backward(Yb)
+                opt.step(params, grads, lr)
             # Drop this batch's cached arrays now, so the next batch's can reuse their memory
             # (still in cache) instead of new memory: 2 % faster per MNIST epoch.
             for layer in self.layers:
@@ -349,9 +385,10 @@ class FFNN:
             metrics["accuracy"] = correct / batches.N
         return metrics
 
-    def _evaluate(self, X, Y, prefix="", batch_size=4096):
+    def _evaluate(self, X, Y, prefix="", batch_size=4096, labels=None):
         total, correct = 0.0, 0
-        labels = _predicted_labels(Y) if self.is_classifier else None
+        if labels is None and self.is_classifier:
+            labels = _predicted_labels(Y)
         for i in range(0, X.shape[0], batch_size):
             Xb, Yb = X[i:i + batch_size], Y[i:i + batch_size]
             y_hat = self._forward(Xb)
@@ -374,15 +411,17 @@ class FFNN:
         if dtype is not None and np.dtype(dtype) not in (np.float32, np.float64):
             raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
         clone = copy.deepcopy(self)
-        if dtype is not None and np.dtype(dtype) != self.dtype:
+        cast = dtype is not None and np.dtype(dtype) != self.dtype
+        if cast:
             clone.dtype = np.dtype(dtype)
-            for layer in clone.layers:
-                layer.dtype = clone.dtype
-                for attr in ("W", "b", "dW", "db", "g", "dg"):
-                    if getattr(layer, attr) is not None:
-                        setattr(layer, attr, getattr(layer, attr).astype(clone.dtype))
-                layer.clear_cache()
             clone.optimizer = None
+        for layer in clone.layers:  # deepcopy does not keep the arrays on cache lines (ffnn._aligned)
+            layer.dtype = clone.dtype
+            for attr in ("W", "b", "dW", "db", "g", "dg"):
+                if getattr(layer, attr) is not None:
+                    setattr(layer, attr, _aligned.copy(getattr(layer, attr).astype(clone.dtype, copy=False)))
+            if cast:
+                layer.clear_cache()
         return clone
 
     def save(self, path):
@@ -438,6 +477,9 @@ class _Batches:
             rows = min(batch_size, self.N)
             self.Xbuf = np.empty((rows, X.shape[1]), dtype=X.dtype)
             self.Ybuf = np.empty((rows, Y.shape[1]), dtype=Y.dtype)
+
+    def __len__(self):
+        return -(-self.N // self.batch_size)
 
     def __iter__(self):
         order = self.rng.permutation(self.N) if self.rng is not None else None

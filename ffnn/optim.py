@@ -15,6 +15,7 @@ import numbers
 
 import numpy as np
 
+from . import _aligned
 from ._registry import Registry
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "get", "NAMES"]
@@ -47,7 +48,7 @@ class Optimizer:
         if not self.state:
             self.state = self._init_state(params)
         if self._scratch is None:
-            self._scratch = [np.empty_like(p) for p in params]
+            self._scratch = [_aligned.empty(p.shape, p.dtype) for p in params]
         self.t += 1
         for i, (p, d) in enumerate(zip(params, grads)):
             self._update(p, d, lr, self.state[i], self._scratch[i])
@@ -76,7 +77,12 @@ def _write_back(p, new):
 
 
 class SGD(Optimizer):
-    """θ ← θ - lr dθ."""
+    """θ ← θ - lr dθ.
+
+    ``fit`` takes this step inside the backward pass instead, adding -lr Xᵀdz straight into each
+    W (:meth:`ffnn.layers.Dense.backward_from_preactivation`), for every batch but each epoch's
+    last; it still counts every step in ``t``.
+    """
 
     name = "sgd"
 
@@ -101,7 +107,7 @@ class Momentum(Optimizer):
         return {"beta": self.beta}
 
     def _init_state(self, params):
-        return [[np.zeros_like(p)] for p in params]
+        return [[_aligned.zeros(p.shape, p.dtype)] for p in params]
 
     def _update(self, p, d, lr, state, tmp):
         v = state[0]
@@ -127,7 +133,7 @@ class Adam(Optimizer):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
     def _init_state(self, params):
-        return [[np.zeros_like(p), np.zeros_like(p)] for p in params]
+        return [[_aligned.zeros(p.shape, p.dtype), _aligned.zeros(p.shape, p.dtype)] for p in params]
 
     def _update(self, p, d, lr, state, tmp):
         m, s = state

@@ -266,6 +266,74 @@ def test_fit_is_deterministic_and_shuffling_matters():
     assert not np.array_equal(trained(True), trained(True, seed=1))
 
 
+def manual_sgd(model, X, Y, lr, batch_size, batches=None):
+    """fit's epoch of plain SGD written out with forward, backward and W -= lr dW (as in chapter 3).
+
+    Stops after ``batches`` batches when given. Returns the (X_b, Y_b) batches it visited.
+    """
+    order = model.rng.permutation(X.shape[0])
+    visited = []
+    for start in range(0, X.shape[0], batch_size)[:batches]:
+        idx = order[start:start + batch_size]
+        visited.append((X[idx], Y[idx]))
+        model.forward(X[idx])
+        model.backward(Y[idx])
+        for (_, p), (_, d) in zip(model.parameters(), model.gradients()):
+            p -= lr * d
+    return visited
+
+
+def sgd_problem(regularization=None, rmsnorm=False, dtype="float64"):
+    """A 200-100-10 classifier: its first W (20 000 weights) takes the BLAS path of the SGD step."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(0.1, 1.0, (300, 200)).astype(dtype)
+    y = rng.integers(0, 10, 300)
+
+    def model():
+        m = ffnn.FFNN([200, 100, 10], ["tanh", "softmax"], "categorical_crossentropy", init="xavier_normal",
+                      regularization=regularization, rmsnorm=rmsnorm, seed=3, dtype=dtype)
+        for layer in m.layers:
+            layer.b[...] = np.linspace(-0.2, 0.3, layer.n_out)
+        return m
+
+    return model, X, np.eye(10, dtype=dtype)[y]
+
+
+@pytest.mark.parametrize("rmsnorm", [False, True], ids=["plain", "rmsnorm"])
+@pytest.mark.parametrize("reg", list(REGULARIZATIONS), ids=list(REGULARIZATIONS))
+def test_sgd_in_the_backward_pass_equals_the_loop_by_hand(reg, rmsnorm):
+    """fit takes plain SGD's step inside backward (W ← W - lr Xᵀdz added straight into W): the
+    same parameters as backward followed by W -= lr dW, to rounding."""
+    make, X, Y = sgd_problem(REGULARIZATIONS[reg], rmsnorm)
+    ours, theirs = make(), make()
+    start = [p.copy() for _, p in theirs.parameters()]
+    for _ in range(2):
+        manual_sgd(ours, X, Y, lr=0.05, batch_size=64)
+    theirs.fit(X, Y, batch_size=64, learning_rate=0.05, epochs=2, verbose=0)
+    for (name, p), (_, q), p0 in zip(ours.parameters(), theirs.parameters(), start):
+        np.testing.assert_allclose(q, p, rtol=1e-10, atol=1e-12, err_msg=name)
+        assert not np.allclose(q, p0), name  # every parameter moved
+    assert theirs.optimizer.t == 10  # 5 batches per epoch, each a step
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_after_fit_the_gradients_are_the_last_batchs(dtype):
+    """The last batch of each epoch goes the long way (backward, then the optimiser's step), so
+    dW, db hold that batch's gradient after fit, as plot_gradients shows them."""
+    make, X, Y = sgd_problem(dtype=dtype)
+    ours, theirs = make(), make()
+    assert len(manual_sgd(ours, X, Y, lr=0.05, batch_size=64, batches=4)) == 4
+    theirs.fit(X, Y, batch_size=64, learning_rate=0.05, epochs=1, verbose=0)
+    last = make().rng.permutation(X.shape[0])[256:]  # the epoch's order, as fit drew it
+    X_last, Y_last = X[last], Y[last]
+    ours.forward(X_last)
+    ours.backward(Y_last)
+    tol = {"rtol": 1e-9, "atol": 1e-12} if dtype == "float64" else {"rtol": 2e-3, "atol": 1e-5}
+    for (name, d), (_, e) in zip(ours.gradients(), theirs.gradients()):
+        np.testing.assert_allclose(e, d, err_msg=name, **tol)
+        assert np.abs(d).max() > 1e-3, name
+
+
 def test_zero_epochs_is_a_no_op():
     X, Y = small_regression()
     model = ffnn.FFNN([3, 2], "linear", "mse")
