@@ -84,7 +84,10 @@ class Dense:
 
         With ``lr``, take plain SGD's step instead (see :meth:`backward_from_preactivation`).
         """
-        return self.backward_from_preactivation(self.activation.backward(self.r, self.a, da), need_dX, lr)
+        dr = self.activation.backward(self.r, self.a, da)
+        if lr is None:  # the two-argument call, so subclasses written before lr existed still work
+            return self.backward_from_preactivation(dr, need_dX)
+        return self.backward_from_preactivation(dr, need_dX, lr=lr)
 
     def backward_from_preactivation(self, dr, need_dX=True, lr=None):
         """Like :meth:`backward` but starting from the gradient at the activation's input.

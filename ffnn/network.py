@@ -244,13 +244,14 @@ class FFNN:
         penalty_grads = None
         if lr is not None and self.regularization is not None:
             penalty_grads = [self.regularization.grad(layer.W) for layer in self.layers]
+        step = {} if lr is None else {"lr": lr}  # layers written before lr existed still work
         if self._fused():
             grad = last.backward_from_preactivation(self.loss_fn.grad_from_logits(last.a, Y),
-                                                    need_dX=len(self.layers) > 1, lr=lr)
+                                                    need_dX=len(self.layers) > 1, **step)
         else:
-            grad = last.backward(self.loss_fn.grad(last.a, Y), need_dX=len(self.layers) > 1, lr=lr)
+            grad = last.backward(self.loss_fn.grad(last.a, Y), need_dX=len(self.layers) > 1, **step)
         for i in range(len(self.layers) - 2, -1, -1):
-            grad = self.layers[i].backward(grad, need_dX=i > 0, lr=lr)
+            grad = self.layers[i].backward(grad, need_dX=i > 0, **step)
         if self.regularization is None:
             return
         if lr is None:
@@ -346,6 +347,15 @@ class FFNN:
                 p[...] = saved
         return self.history
 
+    def _steps_in_backward(self, opt):
+        """True when fit may take opt's step inside the backward pass: plain SGD, and layers whose
+        backward is Dense's own. A subclass that overrides it (as chapter 2's exercises do) gets
+        its own backward and then the optimiser's step, as before."""
+        return type(opt) is _optim.SGD and all(
+            type(layer).backward is Dense.backward
+            and type(layer).backward_from_preactivation is Dense.backward_from_preactivation
+            for layer in self.layers)
+
     def _train_epoch(self, batches, opt, params, grads, lr, epoch):
         """One pass over the data: for every batch forward, loss, backward, optimizer step.
 
@@ -356,7 +366,7 @@ class FFNN:
         # Plain SGD steps inside the backward pass, which adds each Xᵀdz straight into W instead
         # of writing dW first (about 10 % faster on MNIST). The last batch of each epoch goes the
         # long way, so after fit every dW, db holds the gradient of the last batch, as before.
-        sgd_in_backward = type(opt) is _optim.SGD
+        sgd_in_backward = self._steps_in_backward(opt)
         last = len(batches) - 1
         for b, (Xb, Yb, labels) in enumerate(batches):
             y_hat = self._forward(Xb)

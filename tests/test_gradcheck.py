@@ -57,8 +57,8 @@ def test_returns_one_error_per_parameter():
 def test_catches_a_sign_flipped_backward(monkeypatch):
     original = Dense.backward_from_preactivation
 
-    def flipped(self, dr, need_dX=True, lr=None):
-        out = original(self, dr, need_dX, lr)
+    def flipped(self, dr, need_dX=True):
+        out = original(self, dr, need_dX)
         self.dW *= -1  # the kind of bug gradcheck exists for
         return out
 
@@ -72,8 +72,8 @@ def test_catches_a_sign_flipped_backward(monkeypatch):
 def test_catches_a_small_error(monkeypatch):
     original = Dense.backward_from_preactivation
 
-    def off_by_a_bit(self, dr, need_dX=True, lr=None):
-        out = original(self, dr, need_dX, lr)
+    def off_by_a_bit(self, dr, need_dX=True):
+        out = original(self, dr, need_dX)
         self.db *= 1.001
         return out
 

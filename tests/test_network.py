@@ -334,6 +334,34 @@ def test_after_fit_the_gradients_are_the_last_batchs(dtype):
         assert np.abs(d).max() > 1e-3, name
 
 
+@pytest.mark.parametrize("method", ["backward", "backward_from_preactivation"])
+def test_a_layer_with_its_own_backward_is_trained_the_long_way(method):
+    """A Dense subclass that overrides backward with the signature it had before lr existed (as
+    chapter 2's exercise does) keeps working in fit and gradcheck: fit calls it for every batch and
+    then the optimiser's step, and gets the same parameters as the SGD step inside backward."""
+    calls = []
+
+    class OwnBackward(ffnn.Dense):
+        pass
+
+    def own(self, grad, need_dX=True):
+        calls.append(grad.shape)
+        return getattr(ffnn.Dense, method)(self, grad, need_dX)
+
+    setattr(OwnBackward, method, own)
+    make, X, Y = sgd_problem()
+    ours, theirs = make(), make()
+    ours.layers[0].__class__ = OwnBackward
+    assert ours._steps_in_backward(ffnn.optim.SGD()) is False and theirs._steps_in_backward(ffnn.optim.SGD())
+    assert max(ffnn.gradcheck(ours, X[:5], Y[:5]).values()) < 1e-6
+    calls.clear()
+    ours.fit(X, Y, batch_size=64, learning_rate=0.05, epochs=1, verbose=0)
+    theirs.fit(X, Y, batch_size=64, learning_rate=0.05, epochs=1, verbose=0)
+    assert len(calls) == 5  # once per batch
+    for (name, p), (_, q) in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p, q, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
 def test_zero_epochs_is_a_no_op():
     X, Y = small_regression()
     model = ffnn.FFNN([3, 2], "linear", "mse")
