@@ -18,10 +18,13 @@ def empty(shape, dtype):
     """An uninitialised array of ``shape`` and ``dtype`` starting on an ALIGNMENT-byte boundary."""
     dtype = np.dtype(dtype)
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    buffer = np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
-    start = -buffer.ctypes.data % ALIGNMENT
-    return buffer[start:start + nbytes].view(dtype).reshape(shape)
+    size = 1
+    for n in shape:
+        size *= n
+    pad = -(-ALIGNMENT // dtype.itemsize)  # the most elements a start can be off a boundary
+    buffer = np.empty(size + pad, dtype=dtype)
+    start = (-buffer.__array_interface__["data"][0] % ALIGNMENT) // dtype.itemsize
+    return buffer[start:start + size].reshape(shape)
 
 
 def zeros(shape, dtype):
