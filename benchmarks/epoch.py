@@ -10,8 +10,8 @@ ffnn / PyTorch and ffnn / scikit-learn are printed.
 
 A fourth runner, "NumPy loop", is the same epoch written as one bare NumPy function with every
 buffer allocated once and the same SGD step as ffnn's (no validation, no history, no accuracy):
-a practical floor for a NumPy implementation on the machine. It is timed in the same rounds for reference and is not
-part of the target (``--skip numpy`` leaves it out).
+a practical floor for a NumPy implementation on the machine. It is timed in the same rounds for
+reference and is not part of the target (``--skip numpy`` leaves it out).
 
 Usage::
 
