@@ -36,7 +36,8 @@ def _library_files():
 
 
 def _bind():
-    """{dtype: GEMM function} from NumPy's OpenBLAS, or {} when it cannot be found for certain."""
+    """({dtype: GEMM function}, "library:symbol") from NumPy's OpenBLAS, or ({}, None) when it
+    cannot be found for certain."""
     if os.environ.get("FFNN_BLAS", "").strip().lower() == "numpy":
         return {}, None
     for path in _library_files():
