@@ -11,6 +11,7 @@ import zipfile
 
 import numpy as np
 
+from . import _aligned
 from . import init as _init
 from . import optim as _optim
 from . import regularization as _regularization
@@ -105,7 +106,7 @@ def load(path):
         if opt is not None:
             model.optimizer = _optim.from_config(opt["name"], opt["config"])
             model.optimizer.t = int(opt["t"])
-            model.optimizer.state = [[arrays.pop(f"optimizer.{i}.{j}") for j in range(n)]
+            model.optimizer.state = [[_aligned.copy(arrays.pop(f"optimizer.{i}.{j}")) for j in range(n)]
                                      for i, n in enumerate(opt["state_sizes"])]
     except (KeyError, TypeError) as exc:
         raise _fail(path, f"missing or malformed entry {exc}") from None
