@@ -13,6 +13,7 @@ from . import init as _init
 from . import losses as _losses
 from . import optim as _optim
 from . import regularization as _regularization
+from ._blas import write_back
 from ._validation import check_array, check_consistent_length, check_int, check_positive
 from .history import History
 from .layers import Dense
@@ -258,11 +259,9 @@ class FFNN:
             for layer in self.layers:
                 layer.dW += self.regularization.grad(layer.W)
             return
-        for layer, d in zip(self.layers, penalty_grads):
-            # W - lr d formed in d and copied over W: W was just written on several cores
-            # (see ffnn.optim._write_back)
+        for layer, d in zip(self.layers, penalty_grads):  # W was just written on several cores
             d *= layer.dtype.type(-lr)
-            np.copyto(layer.W, np.add(layer.W, d, out=d))
+            write_back(layer.W, np.add(layer.W, d, out=d))
 
     def backward(self, Y):
         """Fill every layer's dW, db (and dg) with ∂(loss + penalty)/∂θ for the last forward(X).
@@ -326,7 +325,7 @@ class FFNN:
                 for epoch in range(epochs):
                     metrics = self._train_epoch(batches, opt, params, grads, lr, epoch)
                     if validation_data is not None:
-                        metrics.update(self._evaluate(X_val, Y_val, prefix="val_", labels=labels_val))
+                        metrics.update(self._evaluate(X_val, Y_val, labels_val, prefix="val_"))
                     self.history.append(**metrics)
                     progress.update(epoch, metrics)
                     if patience is not None:
@@ -395,10 +394,9 @@ class FFNN:
             metrics["accuracy"] = correct / batches.N
         return metrics
 
-    def _evaluate(self, X, Y, prefix="", batch_size=4096, labels=None):
+    def _evaluate(self, X, Y, labels, prefix="", batch_size=4096):
+        """Loss (and accuracy) on checked (X, Y); ``labels``: target classes from _check_Y."""
         total, correct = 0.0, 0
-        if labels is None and self.is_classifier:
-            labels = _predicted_labels(Y)
         for i in range(0, X.shape[0], batch_size):
             Xb, Yb = X[i:i + batch_size], Y[i:i + batch_size]
             y_hat = self._forward(Xb)
@@ -413,7 +411,7 @@ class FFNN:
     def evaluate(self, X, Y):
         """{"loss": ..., "accuracy": ...} on (X, Y) without changing the model."""
         X = self._check_X(X)
-        return self._evaluate(X, self._check_Y(Y, X.shape[0]))
+        return self._evaluate(X, *self._check_Y(Y, X.shape[0], with_labels=True))
 
     # ------------------------------------------------------------------ copies, saving, plots
     def copy(self, dtype=None):

@@ -16,6 +16,7 @@ import numbers
 import numpy as np
 
 from . import _aligned
+from ._blas import write_back
 from ._registry import Registry
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "get", "NAMES"]
@@ -65,17 +66,6 @@ class Optimizer:
         return type(self) is type(other) and self.get_config() == other.get_config()
 
 
-def _write_back(p, new):
-    """p[...] = new: the step computed into scratch space, then copied over p.
-
-    Same values as updating p in place (``p -= ...``), but faster in training: the matrix product
-    that just read p may have run on several cores, and a plain copy over p costs far less than an
-    in-place read-modify-write of memory other cores hold (about 3× less for a 784×128 W on a
-    2-core machine; see the README's Speed section).
-    """
-    np.copyto(p, new)
-
-
 class SGD(Optimizer):
     """θ ← θ - lr dθ.
 
@@ -91,7 +81,7 @@ class SGD(Optimizer):
 
     def _update(self, p, d, lr, state, tmp):
         np.multiply(d, p.dtype.type(lr), out=tmp)
-        _write_back(p, np.subtract(p, tmp, out=tmp))
+        write_back(p, np.subtract(p, tmp, out=tmp))
 
 
 class Momentum(Optimizer):
@@ -113,7 +103,7 @@ class Momentum(Optimizer):
         v = state[0]
         v *= p.dtype.type(self.beta)
         v -= np.multiply(d, p.dtype.type(lr), out=tmp)
-        _write_back(p, np.add(p, v, out=tmp))
+        write_back(p, np.add(p, v, out=tmp))
 
 
 class Adam(Optimizer):
@@ -153,7 +143,7 @@ class Adam(Optimizer):
         tmp += dt(eps_hat)
         np.divide(m, tmp, out=tmp)
         tmp *= dt(step)
-        _write_back(p, np.subtract(p, tmp, out=tmp))
+        write_back(p, np.subtract(p, tmp, out=tmp))
 
 
 _REGISTRY = Registry("optimizer", Optimizer, (SGD, Momentum, Adam))
