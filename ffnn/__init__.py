@@ -15,9 +15,10 @@ from .history import History
 from .layers import Dense
 from .network import FFNN, DivergenceError
 from .regularization import L1, L2
-from .saving import load
 
 __version__ = "0.1.0"
+
+load = FFNN.load
 
 _LAZY = ("autograd", "datasets", "experiments", "plot", "sklearn", "widgets")
 

@@ -42,28 +42,15 @@ def softplus(z):
     return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
 
 
-def _row_max(z):
-    """max_k z_nk of each row of z (N, K), as an (N, 1) array: z.max(axis=1, keepdims=True).
-
-    NumPy reduces each short row in a loop of its own, so for a few columns (a classifier's
-    outputs) it is faster to copy zᵀ and take the maximum down its columns: 2 µs instead of 8 µs
-    for a 128 × 10 float32 batch, 23 µs instead of 230 µs for 4096 × 10. For wide rows the plain
-    reduction is faster.
-    """
-    if z.ndim == 2 and z.shape[1] < 32:
-        return np.ascontiguousarray(z.T).max(axis=0)[:, None]
-    return z.max(axis=1, keepdims=True)
-
-
 def log_softmax(z):
     """Row-wise log softmax via log-sum-exp: z - max(z) - log Σ exp(z - max(z)); z is (N, K)."""
-    shifted = z - _row_max(z)
+    shifted = z - z.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 def softmax(z):
     """Row-wise softmax exp(z_k) / Σ_j exp(z_j), shifted by the row maximum; z is (N, K)."""
-    e = np.exp(z - _row_max(z))
+    e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
 

@@ -56,20 +56,15 @@ def gradcheck(model, X, Y, h=1e-6, max_checks=None, seed=0):
     if max_checks is not None:
         max_checks = check_int(max_checks, "max_checks")  # 0 would check nothing and report 0.0
     clone = model.copy(dtype="float64")
-    X = clone._check_X(X)
-    Y = clone._check_Y(Y, X.shape[0])
     rng = np.random.default_rng(seed)
-    clone._forward(X)
-    clone._backward(Y)
+    clone.forward(X)
+    clone.backward(Y)
     analytic = {name: d.copy() for (name, _), (_, d) in zip(clone.parameters(), clone.gradients())}
-
-    def loss():
-        return clone._data_loss(clone._forward(X), Y) + clone.penalty()
 
     errors = {}
     for name, p in clone.parameters():
         indices = None
         if max_checks is not None and p.size > max_checks:
             indices = rng.choice(p.size, size=max_checks, replace=False)
-        errors[name] = relative_error(analytic[name], numerical_gradient(loss, p, h, indices))
+        errors[name] = relative_error(analytic[name], numerical_gradient(lambda: clone.loss(X, Y), p, h, indices))
     return errors

@@ -1,24 +1,23 @@
-"""The dense layer: z = X W + b, optional RMSNorm, then a = f(z).
+"""The dense layer: z = X W + b, then a = f(z).
 
 Introduced in chapter 1 (a layer as a matrix product); its backward pass in chapter 2.
 
-Shapes: X (N, n_in), W (n_in, n_out), b (n_out,), z and a (N, n_out). With RMSNorm the activation
-sees r = g ⊙ z / rms(z) instead of z (see :mod:`ffnn.rmsnorm`).
+Shapes: X (N, n_in), W (n_in, n_out), b (n_out,), z and a (N, n_out). With RMSNorm the product
+gets a name of its own, z_raw = X W + b, and the activation receives z = g ⊙ z_raw / rms(z_raw)
+(see :mod:`ffnn.rmsnorm`). Either way ``z`` is what the activation receives.
 
 Backward, given da = ∂L/∂a:
 
     dz = da ⊙ f'(z)  (a Jacobian-vector product for softmax)
-    dW = Xᵀ dz,  db = Σ_N dz,  dX = dz Wᵀ
+    dW = Xᵀ dz,  db = Σ_N dz,  dX = dz Wᵀ           (dz_raw in place of dz with RMSNorm)
 
-Gradients are *overwritten* by each backward call (never accumulated). Given a learning rate,
-backward takes plain SGD's step instead: W ← W - lr Xᵀdz, b ← b - lr Σ_N dz (used by ``fit``).
+Backward fills the gradients and never moves a parameter: that is the optimiser's job
+(:mod:`ffnn.optim`). Each backward call overwrites the gradients; they never accumulate.
 """
 import numpy as np
 
-from . import _aligned
 from . import activations as _activations
 from . import init as _init
-from ._blas import add_product
 from .rmsnorm import rmsnorm_backward, rmsnorm_forward
 
 __all__ = ["Dense"]
@@ -35,7 +34,7 @@ class Dense:
     init : str or Initializer
         Draws W (n_in, n_out); b starts at 0.
     rmsnorm : bool
-        Normalise z with RMSNorm (gain ``g`` starts at 1) before the activation.
+        Normalise X W + b with RMSNorm (gain ``g`` starts at 1) before the activation.
     eps : float
         RMSNorm's epsilon.
     dtype : str or numpy dtype
@@ -53,14 +52,13 @@ class Dense:
         self.init = _init.get(init)
         self.dtype = np.dtype(dtype)
         self.eps = float(eps)
-        # Every parameter and gradient starts on a cache line (see ffnn._aligned): faster products.
-        self.W = _aligned.copy(self.init(self.n_in, self.n_out, rng=rng, dtype=self.dtype, stream=index))
-        self.b = _aligned.zeros(self.n_out, self.dtype)
-        self.g = _aligned.copy(np.ones(self.n_out, dtype=self.dtype)) if rmsnorm else None
-        self.dW = _aligned.zeros(self.W.shape, self.dtype)
-        self.db = _aligned.zeros(self.b.shape, self.dtype)
-        self.dg = _aligned.zeros(self.g.shape, self.dtype) if rmsnorm else None
-        self.X = self.z = self.r = self.a = self.z_hat = self.rms = None
+        self.W = self.init(self.n_in, self.n_out, rng=rng, dtype=self.dtype, stream=index)
+        self.b = np.zeros(self.n_out, dtype=self.dtype)
+        self.g = np.ones(self.n_out, dtype=self.dtype) if rmsnorm else None
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+        self.dg = np.zeros_like(self.g) if rmsnorm else None
+        self.clear_cache()
 
     @property
     def rmsnorm(self):
@@ -69,53 +67,28 @@ class Dense:
     def forward(self, X):
         """a = f(X W + b) for X (N, n_in); caches what backward needs. Returns a (N, n_out)."""
         self.X = X
-        z = X @ self.W
-        z += self.b
-        self.z = z
+        z = X @ self.W + self.b
         if self.g is not None:
-            self.r, self.z_hat, self.rms = rmsnorm_forward(z, self.g, self.eps)
-        else:
-            self.r = z
-        self.a = self.activation.forward(self.r)
+            self.z_raw = z
+            z, self.z_hat, self.rms = rmsnorm_forward(z, self.g, self.eps)
+        self.z = z
+        self.a = self.activation.forward(z)
         return self.a
 
-    def backward(self, da, need_dX=True, lr=None):
-        """Given da = ∂L/∂a (N, n_out), fill dW, db (and dg); return dX (N, n_in) or None.
+    def backward(self, da, need_dX=True):
+        """Given da = ∂L/∂a (N, n_out), fill dW, db (and dg); return dX (N, n_in) or None."""
+        return self.backward_from_z(self.activation.backward(self.z, self.a, da), need_dX)
 
-        With ``lr``, take plain SGD's step instead (see :meth:`backward_from_preactivation`).
-        """
-        dr = self.activation.backward(self.r, self.a, da)
-        if lr is None:  # the two-argument call, so subclasses written before lr existed still work
-            return self.backward_from_preactivation(dr, need_dX)
-        return self.backward_from_preactivation(dr, need_dX, lr=lr)
+    def backward_from_z(self, dz, need_dX=True):
+        """Like :meth:`backward` but given dz = ∂L/∂z, the gradient at the activation's input.
 
-    def backward_from_preactivation(self, dr, need_dX=True, lr=None):
-        """Like :meth:`backward` but starting from the gradient at the activation's input.
-
-        That input is z, or r = RMSNorm(z) when RMSNorm is on. The fused softmax + cross-entropy
-        and sigmoid + BCE gradients enter here.
-
-        With ``lr``, plain SGD's step is taken here instead of filling the gradients:
-        W ← W - lr Xᵀdz, b ← b - lr Σ_N dz (and g ← g - lr dg), the product added straight into W
-        by one BLAS call where that pays (:mod:`ffnn._blas`). db and dg are left as they were;
-        dW may serve as work space. dX always uses W from before the step.
+        The fused softmax + cross-entropy and sigmoid + BCE gradients enter here.
         """
         if self.g is not None:
-            dz, dg = rmsnorm_backward(dr, self.z_hat, self.rms, self.g)
-        else:
-            dz, dg = dr, None
-        dX = dz @ self.W.T if need_dX else None
-        if lr is None:
-            np.matmul(self.X.T, dz, out=self.dW)
-            np.add.reduce(dz, axis=0, out=self.db)
-            if dg is not None:
-                self.dg[...] = dg
-        else:
-            add_product(self.W, self.X, dz, -lr, work=self.dW)
-            self.b -= np.add.reduce(dz, axis=0) * self.dtype.type(lr)
-            if dg is not None:
-                self.g -= dg * self.dtype.type(lr)
-        return dX
+            dz, self.dg = rmsnorm_backward(dz, self.z_hat, self.rms, self.g)  # dz is now dz_raw
+        self.dW = self.X.T @ dz
+        self.db = dz.sum(axis=0)
+        return dz @ self.W.T if need_dX else None
 
     def parameters(self):
         """[(name, array)] of the trainable arrays, in a fixed order: W, b, and g with RMSNorm."""
@@ -133,7 +106,7 @@ class Dense:
 
     def clear_cache(self):
         """Drop the arrays cached by forward (they can be large)."""
-        self.X = self.z = self.r = self.a = self.z_hat = self.rms = None
+        self.X = self.z_raw = self.z = self.a = self.z_hat = self.rms = None
 
     def __repr__(self):
         norm = ", rmsnorm=True" if self.g is not None else ""

@@ -8,26 +8,60 @@ Conventions (ŷ and Y both (N, K)):
 - BCE  = 1/(N K) Σ_{n,k} -[y log ŷ + (1 - y) log(1 - ŷ)]  (mean over all elements)
 - CCE  = 1/N Σ_n -Σ_k y_k log ŷ_k                        (mean over the N rows)
 
-Each loss also has a *fused* form that starts from the output layer's pre-activation z instead of ŷ,
-used when the output activation is its natural partner (sigmoid for BCE, softmax for CCE). The fused
-forms evaluate the loss with log-sum-exp / softplus, so they never take log(0), and their gradient
-with respect to z collapses to (ŷ - Y) divided by the number of averaged terms.
+Each loss has a natural output activation, ``output_activation``: linear for MSE, sigmoid for
+BCE, softmax for CCE. With it the loss has a *fused* form that starts from the output layer's z
+(the activation's input) instead of ŷ: ``value_from_z`` evaluates the loss with log-sum-exp /
+softplus, so it never takes log(0), and ``dz_from_y_hat`` gives ∂L/∂z, which collapses to
+(ŷ - Y) divided by the number of averaged terms.
 """
 import numpy as np
 
 from ._registry import Registry
-
+from ._validation import check_int
 from .activations import log_softmax, softplus
 
-__all__ = ["Loss", "MSE", "BinaryCrossEntropy", "CategoricalCrossEntropy", "get", "NAMES"]
+__all__ = ["Loss", "MSE", "BinaryCrossEntropy", "CategoricalCrossEntropy", "one_hot", "get", "NAMES"]
+
+
+def one_hot(y, n_classes=None, dtype=np.float64, argname="y"):
+    """One-hot encode integer labels: ``Y[i, y[i]] = 1``, every other entry 0.
+
+    ``y`` is array-like of shape (N,) with integer labels >= 0 (floats are accepted only if
+    whole numbers). ``n_classes`` K defaults to ``max(y) + 1``. Returns ``Y`` of shape (N, K).
+    Error messages name ``argname``.
+    """
+    y = np.asarray(y)
+    if y.dtype == bool or y.dtype.kind not in "iuf":
+        raise TypeError(f"{argname}: expected integer labels, got an array of dtype {y.dtype}")
+    if y.ndim != 1:
+        raise ValueError(f"{argname}: expected a 1-D array of integer labels, got shape {y.shape} "
+                         "(use y.ravel() for a column vector)")
+    if y.dtype.kind == "f":
+        bad = ~np.isfinite(y) | (y != np.round(y))
+        if bad.any():
+            raise ValueError(f"{argname}: expected integer labels, got non-integer values "
+                             f"such as {y[bad][0].item()!r}")
+        y = y.astype(np.int64)
+    if y.size and y.min() < 0:
+        raise ValueError(f"{argname}: expected labels >= 0, got {y.min()}")
+    y_max = int(y.max()) if y.size else -1
+    if n_classes is None:
+        n_classes = y_max + 1
+    n_classes = check_int(n_classes, "n_classes")
+    if y_max >= n_classes:
+        raise ValueError(f"{argname}: expected labels in 0..{n_classes - 1} for n_classes={n_classes}, "
+                         f"got label {y_max}")
+    Y = np.zeros((y.shape[0], n_classes), dtype=dtype)
+    Y[np.arange(y.shape[0]), y] = 1
+    return Y
 
 
 class Loss:
     """Base class. ``value`` returns a Python float; ``grad`` returns dŷ with the shape of ŷ."""
 
     name = "loss"
-    #: the output activation whose fused gradient this loss knows, if any
-    fused_activation = None
+    #: the output activation this loss is made for; with it, the fused forms below apply
+    output_activation = None
 
     def value(self, y_hat, Y):
         raise NotImplementedError
@@ -35,12 +69,12 @@ class Loss:
     def grad(self, y_hat, Y):
         raise NotImplementedError
 
-    def value_from_logits(self, z, Y):
-        """Loss computed from the output pre-activation z, when f is ``fused_activation``."""
+    def value_from_z(self, z, Y):
+        """The loss computed from the output layer's z, where ŷ = output_activation(z)."""
         raise NotImplementedError
 
-    def grad_from_logits(self, y_hat, Y):
-        """dz = ∂L/∂z for the fused pair, given ŷ = f(z)."""
+    def dz_from_y_hat(self, y_hat, Y):
+        """dz = ∂L/∂z of the output layer, given ŷ = output_activation(z)."""
         raise NotImplementedError
 
     def __call__(self, y_hat, Y):
@@ -54,6 +88,7 @@ class MSE(Loss):
     """L = mean((ŷ - Y)²) over all N×K elements; ∂L/∂ŷ = 2(ŷ - Y)/(N K)."""
 
     name = "mse"
+    output_activation = "linear"
 
     def value(self, y_hat, Y):
         d = y_hat - Y
@@ -61,6 +96,10 @@ class MSE(Loss):
 
     def grad(self, y_hat, Y):
         return (y_hat - Y) * y_hat.dtype.type(2.0 / y_hat.size)
+
+    # A linear output has ŷ = z and dz = dŷ: the fused forms are the plain ones.
+    value_from_z = value
+    dz_from_y_hat = grad
 
 
 def _eps(dtype):
@@ -76,7 +115,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     name = "binary_crossentropy"
-    fused_activation = "sigmoid"
+    output_activation = "sigmoid"
 
     def value(self, y_hat, Y):
         eps = _eps(y_hat.dtype)
@@ -88,10 +127,10 @@ class BinaryCrossEntropy(Loss):
         p = np.clip(y_hat, eps, 1 - eps)
         return (p - Y) / (p * (1 - p) * y_hat.size)
 
-    def value_from_logits(self, z, Y):
+    def value_from_z(self, z, Y):
         return float(np.mean(softplus(z) - Y * z))
 
-    def grad_from_logits(self, y_hat, Y):
+    def dz_from_y_hat(self, y_hat, Y):
         return (y_hat - Y) * y_hat.dtype.type(1.0 / y_hat.size)
 
 
@@ -103,7 +142,7 @@ class CategoricalCrossEntropy(Loss):
     """
 
     name = "categorical_crossentropy"
-    fused_activation = "softmax"
+    output_activation = "softmax"
 
     def value(self, y_hat, Y):
         p = np.maximum(y_hat, _eps(y_hat.dtype))
@@ -113,10 +152,10 @@ class CategoricalCrossEntropy(Loss):
         p = np.maximum(y_hat, _eps(y_hat.dtype))
         return -Y / (p * y_hat.shape[0])
 
-    def value_from_logits(self, z, Y):
+    def value_from_z(self, z, Y):
         return float(-np.sum(Y * log_softmax(z)) / z.shape[0])
 
-    def grad_from_logits(self, y_hat, Y):
+    def dz_from_y_hat(self, y_hat, Y):
         return (y_hat - Y) * y_hat.dtype.type(1.0 / y_hat.shape[0])
 
 

@@ -5,27 +5,18 @@ Introduced in chapter 3 (weight updates).
 - SGD:       θ ← θ - lr dθ
 - Momentum:  v ← β v - lr dθ;  θ ← θ + v
 - Adam:      m ← β₁ m + (1-β₁) dθ;  s ← β₂ s + (1-β₂) dθ²;
-             θ ← θ - lr m̂ / (√ŝ + eps) with m̂ = m/(1-β₁ᵗ), ŝ = s/(1-β₂ᵗ)
+             m̂ = m/(1-β₁ᵗ);  ŝ = s/(1-β₂ᵗ);  θ ← θ - lr m̂ / (√ŝ + eps)
 
-Updates are in place, so a model's arrays keep their identity (views into them stay valid).
-Each optimiser's state is a list of arrays plus a step counter, so it can be saved exactly.
+``step`` updates every parameter in place, so a model's arrays keep their identity (views into
+them stay valid). Each optimiser's state is a list of arrays per parameter plus the step counter
+``t``, so it can be saved exactly.
 """
-import math
-import numbers
-
 import numpy as np
 
-from . import _aligned
-from ._blas import write_back
 from ._registry import Registry
+from ._validation import check_positive, check_real
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "get", "NAMES"]
-
-
-def _check_unit(value, argname):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
-        raise ValueError(f"{argname}: expected a number in [0, 1), got {value!r}")
-    return float(value)
 
 
 class Optimizer:
@@ -36,7 +27,6 @@ class Optimizer:
     def __init__(self):
         self.state = []  # one list of arrays per parameter
         self.t = 0
-        self._scratch = None  # work space for lr · dθ, so a step allocates nothing; never saved
 
     def get_config(self):
         return {}
@@ -48,14 +38,12 @@ class Optimizer:
         """params, grads: equally long lists of arrays; lr: learning rate (float)."""
         if not self.state:
             self.state = self._init_state(params)
-        if self._scratch is None:
-            self._scratch = [_aligned.empty(p.shape, p.dtype) for p in params]
         self.t += 1
-        for i, (p, d) in enumerate(zip(params, grads)):
-            self._update(p, d, lr, self.state[i], self._scratch[i])
+        for p, d, state in zip(params, grads, self.state):
+            self._update(p, d, lr, state)
 
-    def _update(self, p, d, lr, state, tmp):
-        """Update p in place from its gradient d; ``tmp`` is scratch space shaped like p."""
+    def _update(self, p, d, lr, state):
+        """Move p in place, given its gradient d and its state (a list of arrays)."""
         raise NotImplementedError
 
     def __repr__(self):
@@ -67,21 +55,15 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """θ ← θ - lr dθ.
-
-    ``fit`` takes this step inside the backward pass instead, adding -lr Xᵀdz straight into each
-    W (:meth:`ffnn.layers.Dense.backward_from_preactivation`), for every batch but each epoch's
-    last; it still counts every step in ``t``.
-    """
+    """θ ← θ - lr dθ."""
 
     name = "sgd"
 
     def _init_state(self, params):
         return [[] for _ in params]
 
-    def _update(self, p, d, lr, state, tmp):
-        np.multiply(d, p.dtype.type(lr), out=tmp)
-        write_back(p, np.subtract(p, tmp, out=tmp))
+    def _update(self, p, d, lr, state):
+        p -= lr * d
 
 
 class Momentum(Optimizer):
@@ -91,59 +73,44 @@ class Momentum(Optimizer):
 
     def __init__(self, beta=0.9):
         super().__init__()
-        self.beta = _check_unit(beta, "beta")
+        self.beta = check_real(beta, "beta", 0, 1, high_open=True)
 
     def get_config(self):
         return {"beta": self.beta}
 
     def _init_state(self, params):
-        return [[_aligned.zeros(p.shape, p.dtype)] for p in params]
+        return [[np.zeros_like(p)] for p in params]
 
-    def _update(self, p, d, lr, state, tmp):
+    def _update(self, p, d, lr, state):
         v = state[0]
-        v *= p.dtype.type(self.beta)
-        v -= np.multiply(d, p.dtype.type(lr), out=tmp)
-        write_back(p, np.add(p, v, out=tmp))
+        v[...] = self.beta * v - lr * d
+        p += v
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2015) with bias correction."""
+    """Adam (Kingma & Ba, 2015) with bias correction: m̂ = m/(1-β₁ᵗ), ŝ = s/(1-β₂ᵗ)."""
 
     name = "adam"
 
     def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8):
         super().__init__()
-        self.beta1 = _check_unit(beta1, "beta1")
-        self.beta2 = _check_unit(beta2, "beta2")
-        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
-            raise ValueError(f"eps: expected a positive number, got {eps!r}")
-        self.eps = float(eps)
+        self.beta1 = check_real(beta1, "beta1", 0, 1, high_open=True)
+        self.beta2 = check_real(beta2, "beta2", 0, 1, high_open=True)
+        self.eps = check_positive(eps, "eps")
 
     def get_config(self):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
     def _init_state(self, params):
-        return [[_aligned.zeros(p.shape, p.dtype), _aligned.zeros(p.shape, p.dtype)] for p in params]
+        return [[np.zeros_like(p), np.zeros_like(p)] for p in params]
 
-    def _update(self, p, d, lr, state, tmp):
+    def _update(self, p, d, lr, state):
         m, s = state
-        t = self.t
-        dt = p.dtype.type
-        m *= dt(self.beta1)
-        m += np.multiply(d, dt(1 - self.beta1), out=tmp)
-        s *= dt(self.beta2)
-        np.multiply(d, d, out=tmp)
-        tmp *= dt(1 - self.beta2)
-        s += tmp
-        # Fold both bias corrections into the step size and eps:
-        # lr m̂ / (√ŝ + eps) = lr √(1-β₂ᵗ)/(1-β₁ᵗ) · m / (√s + eps √(1-β₂ᵗ)).
-        step = lr * math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
-        eps_hat = self.eps * math.sqrt(1 - self.beta2 ** t)
-        np.sqrt(s, out=tmp)
-        tmp += dt(eps_hat)
-        np.divide(m, tmp, out=tmp)
-        tmp *= dt(step)
-        write_back(p, np.subtract(p, tmp, out=tmp))
+        m[...] = self.beta1 * m + (1 - self.beta1) * d
+        s[...] = self.beta2 * s + (1 - self.beta2) * d**2
+        m_hat = m / (1 - self.beta1**self.t)
+        s_hat = s / (1 - self.beta2**self.t)
+        p -= lr * m_hat / (np.sqrt(s_hat) + self.eps)
 
 
 _REGISTRY = Registry("optimizer", Optimizer, (SGD, Momentum, Adam))

@@ -5,13 +5,15 @@ Introduced in chapter 3 (saving and loading).
 The file is read with ``allow_pickle=False``, so loading never executes code. It holds every
 parameter, the optimizer's state and step count, the shuffling generator's state and the history,
 so a loaded model continues training exactly (bit for bit) as the original would have.
+
+This module knows the file format, not the model: ``save`` reads any model through its
+attributes, and ``load`` builds the class it is given (``FFNN.load`` and ``ffnn.load`` pass FFNN).
 """
 import json
 import zipfile
 
 import numpy as np
 
-from . import _aligned
 from . import init as _init
 from . import optim as _optim
 from . import regularization as _regularization
@@ -57,10 +59,11 @@ def _fail(path, why):
     return ValueError(f"path: {str(path)!r} is not a readable ffnn model file ({why})")
 
 
-def load(path):
-    """Read a model written by :func:`save`. Raises ValueError for a corrupt or foreign file."""
-    from .network import FFNN
+def load(path, model_class):
+    """Read a model written by :func:`save` into a new ``model_class`` (ffnn.FFNN).
 
+    Raises ValueError for a corrupt or foreign file.
+    """
     try:
         archive = np.load(path, allow_pickle=False)
     except FileNotFoundError:
@@ -89,7 +92,7 @@ def load(path):
             raise _fail(path, f"{type(exc).__name__}: {exc}") from None
     try:
         reg = header["regularization"]
-        model = FFNN(header["layer_sizes"], header["activations"], header["loss"],
+        model = model_class(header["layer_sizes"], header["activations"], header["loss"],
                      init=[_init.from_config(i["name"], i["config"]) for i in header["init"]],
                      regularization=None if reg is None else
                      _regularization.get((reg["name"], reg["lam"])),
@@ -106,7 +109,7 @@ def load(path):
         if opt is not None:
             model.optimizer = _optim.from_config(opt["name"], opt["config"])
             model.optimizer.t = int(opt["t"])
-            model.optimizer.state = [[_aligned.copy(arrays.pop(f"optimizer.{i}.{j}")) for j in range(n)]
+            model.optimizer.state = [[arrays.pop(f"optimizer.{i}.{j}") for j in range(n)]
                                      for i, n in enumerate(opt["state_sizes"])]
     except (KeyError, TypeError) as exc:
         raise _fail(path, f"missing or malformed entry {exc}") from None

@@ -61,21 +61,6 @@ def test_softmax_is_row_wise_and_shift_invariant():
     np.testing.assert_allclose(np.exp(activations.log_softmax(z)), a, rtol=1e-12)
 
 
-@pytest.mark.parametrize("K", [1, 2, 10, 31, 32, 100])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_row_max_equals_numpy_row_max(K, dtype):
-    # softmax and log_softmax shift by _row_max, which takes a transposed copy for few columns
-    z = np.random.default_rng(K).normal(size=(37, K)).astype(dtype)
-    z[3, K // 2] = -np.inf
-    z[5, 0], z[5, -1] = 7.0, 7.5  # the maximum in the last column
-    if K > 1:
-        z[9, K - 1] = np.nan
-    for arr in (z, z[::2], np.asfortranarray(z), z[:, ::-1]):
-        got = activations._row_max(arr)
-        assert got.shape == (arr.shape[0], 1) and got.dtype == arr.dtype
-        np.testing.assert_array_equal(got, arr.max(axis=1, keepdims=True))
-
-
 # ----------------------------------------------------------------------------- derivatives
 def test_derivative_matches_central_differences(eact):
     f = activations.get(eact.name)

@@ -55,7 +55,7 @@ def test_returns_one_error_per_parameter():
 
 
 def test_catches_a_sign_flipped_backward(monkeypatch):
-    original = Dense.backward_from_preactivation
+    original = Dense.backward_from_z
 
     def flipped(self, dr, need_dX=True):
         out = original(self, dr, need_dX)
@@ -63,14 +63,14 @@ def test_catches_a_sign_flipped_backward(monkeypatch):
         return out
 
     model, X, Y = small_problem()
-    monkeypatch.setattr(Dense, "backward_from_preactivation", flipped)
+    monkeypatch.setattr(Dense, "backward_from_z", flipped)
     errors = ffnn.gradcheck(model, X, Y)
     assert errors["layers[0].W"] > 0.5 and errors["layers[1].W"] > 0.5
     assert errors["layers[0].b"] < 1e-7 and errors["layers[1].b"] < 1e-7  # the bug is localised
 
 
 def test_catches_a_small_error(monkeypatch):
-    original = Dense.backward_from_preactivation
+    original = Dense.backward_from_z
 
     def off_by_a_bit(self, dr, need_dX=True):
         out = original(self, dr, need_dX)
@@ -78,7 +78,7 @@ def test_catches_a_small_error(monkeypatch):
         return out
 
     model, X, Y = small_problem()
-    monkeypatch.setattr(Dense, "backward_from_preactivation", off_by_a_bit)
+    monkeypatch.setattr(Dense, "backward_from_z", off_by_a_bit)
     errors = ffnn.gradcheck(model, X, Y)
     assert 5e-4 < errors["layers[1].b"] < 2e-3
 

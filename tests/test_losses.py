@@ -49,7 +49,7 @@ def problem(loss_case, seed=0, scale=1.5):
 def test_table_covers_every_loss(loss_table):
     assert {c.loss for c in loss_table} == set(losses.NAMES)
     for c in loss_table:
-        assert c.fused == (losses.get(c.loss).fused_activation == c.output)
+        assert c.fused == (losses.get(c.loss).output_activation == c.output)
 
 
 # ----------------------------------------------------------------------------- values and grads
@@ -98,16 +98,16 @@ def test_fused_value_equals_unfused_on_moderate_inputs(loss_table):
     for case in fused_cases(loss_table):
         for seed in range(3):
             loss, f, z, y_hat, Y = problem(case, seed=seed, scale=3.0)
-            np.testing.assert_allclose(loss.value_from_logits(z, Y), loss.value(y_hat, Y), rtol=1e-12,
+            np.testing.assert_allclose(loss.value_from_z(z, Y), loss.value(y_hat, Y), rtol=1e-12,
                                        err_msg=case.id)
 
 
 def test_fused_grad_matches_central_differences_and_chain_rule(loss_table):
     for case in fused_cases(loss_table):
         loss, f, z, y_hat, Y = problem(case, seed=3)
-        analytic = loss.grad_from_logits(y_hat, Y)
+        analytic = loss.dz_from_y_hat(y_hat, Y)
         zp = z.copy()
-        numeric = numerical_gradient(lambda: loss.value_from_logits(zp, Y), zp, h=1e-6)
+        numeric = numerical_gradient(lambda: loss.value_from_z(zp, Y), zp, h=1e-6)
         np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9, err_msg=case.id)
         np.testing.assert_allclose(analytic, f.backward(z, y_hat, loss.grad(y_hat, Y)), rtol=1e-10,
                                    atol=1e-14, err_msg=case.id)
@@ -117,9 +117,9 @@ def test_fused_values_stay_exact_far_out():
     """Where the unfused loss would clip, the fused one is still exact: softplus(z) - y z."""
     bce, cce = losses.get("binary_crossentropy"), losses.get("categorical_crossentropy")
     z = np.array([[1e4, -1e4]])
-    assert bce.value_from_logits(z, np.array([[0.0, 1.0]])) == pytest.approx(1e4, rel=1e-12)
-    assert bce.value_from_logits(z, np.array([[1.0, 0.0]])) == 0.0
-    assert cce.value_from_logits(np.array([[1e4, -1e4, 0.0]]), np.array([[0.0, 1.0, 0.0]])) == \
+    assert bce.value_from_z(z, np.array([[0.0, 1.0]])) == pytest.approx(1e4, rel=1e-12)
+    assert bce.value_from_z(z, np.array([[1.0, 0.0]])) == 0.0
+    assert cce.value_from_z(np.array([[1e4, -1e4, 0.0]]), np.array([[0.0, 1.0, 0.0]])) == \
         pytest.approx(2e4, rel=1e-12)
 
 
@@ -148,8 +148,8 @@ def test_every_loss_is_finite_at_extreme_logits(loss_case, dtype, data):
             outs = [grad, dz]
             values = [value]
             if loss_case.fused:
-                values.append(loss.value_from_logits(z, Y))
-                outs.append(loss.grad_from_logits(y_hat, Y))
+                values.append(loss.value_from_z(z, Y))
+                outs.append(loss.dz_from_y_hat(y_hat, Y))
     assert all(math.isfinite(v) and v >= 0 for v in values)
     for out in outs:
         assert out.dtype == z.dtype and out.shape == z.shape
