@@ -110,7 +110,7 @@ class ReLU(Activation):
         return (z > 0).astype(z.dtype)
 
     def backward(self, z, a, da):
-        return da * (z > 0)  # a multiply by the mask: several times faster than np.where
+        return da * (z > 0)  # dz = da ⊙ 1[z > 0]
 
 
 class LeakyReLU(Activation):

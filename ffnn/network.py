@@ -255,8 +255,7 @@ class FFNN:
         batch_size = check_int(batch_size, "batch_size")
         lr = check_positive(learning_rate, "learning_rate")
         epochs = check_int(epochs, "epochs", minimum=0)
-        verbose = check_int(verbose, "verbose", minimum=0, maximum=2) if not isinstance(verbose, bool) \
-            else int(verbose)
+        verbose = check_int(int(verbose) if isinstance(verbose, bool) else verbose, "verbose", 0, 2)
         shuffle = check_bool(shuffle, "shuffle")
         restore_best = check_bool(restore_best, "restore_best")
         if validation_data is not None:

@@ -111,6 +111,14 @@ def load(path, model_class):
             model.optimizer.t = int(opt["t"])
             model.optimizer.state = [[arrays.pop(f"optimizer.{i}.{j}") for j in range(n)]
                                      for i, n in enumerate(opt["state_sizes"])]
+            if len(model.optimizer.state) not in (0, len(model.parameters())):
+                raise _fail(path, f"optimizer state for {len(model.optimizer.state)} parameters, "
+                                  f"expected {len(model.parameters())}")
+            for (name, p), state in zip(model.parameters(), model.optimizer.state):
+                for s in state:
+                    if s.shape != p.shape or s.dtype != p.dtype:
+                        raise _fail(path, f"optimizer state of {name} has shape {s.shape} and dtype "
+                                          f"{s.dtype}, expected {p.shape} and {p.dtype}")
     except (KeyError, TypeError) as exc:
         raise _fail(path, f"missing or malformed entry {exc}") from None
     except ValueError as exc:

@@ -198,6 +198,11 @@ def rewrite(tmp_path, name, edit_header=None, edit_arrays=None):
     ("dtype.npz", None, lambda a: a.update({"layers[0].W": a["layers[0].W"].astype(np.float32)}), "dtype"),
     ("missing-array.npz", None, lambda a: a.pop("layers[2].W"), r"layers\[2\]\.W"),
     ("extra-array.npz", None, lambda a: a.update(stowaway=np.zeros(2)), "unexpected arrays.*stowaway"),
+    ("opt-shape.npz", None, lambda a: a.update({"optimizer.1.0": np.zeros(3)}),
+     r"optimizer state of layers\[0\]\.b has shape"),
+    ("opt-count.npz", lambda h: h["optimizer"].update(state_sizes=h["optimizer"]["state_sizes"][:2]),
+     lambda a: [a.pop(k) for k in list(a) if k.startswith("optimizer.") and int(k.split(".")[1]) >= 2],
+     "optimizer state for 2 parameters"),
 ])
 def test_malformed_model_files(tmp_path, name, edit_header, edit_arrays, message):
     path = rewrite(tmp_path, name, edit_header, edit_arrays)
