@@ -113,6 +113,17 @@ def check_choice(value, argname, choices):
     return value
 
 
+def check_dtype(dtype, argname="dtype"):
+    """float32 or float64, as a numpy dtype: TypeError for what is not a dtype, ValueError for another."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{argname}: expected 'float32' or 'float64', got {dtype!r}") from None
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"{argname}: expected 'float32' or 'float64', got {dtype!r}")
+    return dtype
+
+
 def check_consistent_length(X, Y, xname="X", yname="Y"):
     if X.shape[0] != Y.shape[0]:
         raise ValueError(f"{xname}, {yname}: expected the same number of rows, "

@@ -20,23 +20,16 @@ The helpers at the bottom (``from_array``, ``dense``, ``softmax``, ``mse``, ...)
 of a small dense network on nested lists, so its gradients can be compared with ``ffnn.FFNN``.
 """
 import math
-import numbers
 from functools import reduce
 from operator import add
 
 import numpy as np
 
+from ._validation import check_choice, check_real, is_real
+from .losses import one_hot
+
 __all__ = ["Value", "topo_order", "zero_grad", "from_array", "data", "grads", "dense", "softmax",
            "mse", "binary_crossentropy", "categorical_crossentropy", "ACTIVATIONS"]
-
-
-def _finite_real(x, argname):
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{argname}: expected a real number (int or float), got {type(x).__name__}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{argname}: expected a finite number, got {x!r}")
-    return x
 
 
 def _sigmoid(x):
@@ -54,7 +47,7 @@ class Value:
     """
 
     def __init__(self, data, _children=(), _op="", label=""):
-        self.data = _finite_real(data, f"data (result of {_op!r})" if _op else "data")
+        self.data = check_real(data, f"data (result of {_op!r})" if _op else "data")
         if not isinstance(label, str):
             raise TypeError(f"label: expected a str, got {type(label).__name__}")
         self.grad = 0.0
@@ -74,7 +67,7 @@ class Value:
     # ---- binary operations: forward value and both local derivatives on one line ----------------
     def _binary(self, other, op, f):
         """Node out = a <op> b, where f(a, b) returns (out.data, ∂out/∂a, ∂out/∂b)."""
-        if not isinstance(other, (Value, numbers.Real)):
+        if not (isinstance(other, Value) or is_real(other)):
             return NotImplemented
         other = self._lift(other)
         y, d_self, d_other = f(self.data, other.data)
@@ -102,22 +95,22 @@ class Value:
         return self._binary(other, "/", lambda a, b: (a / b, 1.0 / b, -a / (b * b)))
 
     def __radd__(self, other):  # other + self
-        return self._lift(other) + self if isinstance(other, numbers.Real) else NotImplemented
+        return self._lift(other) + self if is_real(other) else NotImplemented
 
     def __rsub__(self, other):  # other - self
-        return self._lift(other) - self if isinstance(other, numbers.Real) else NotImplemented
+        return self._lift(other) - self if is_real(other) else NotImplemented
 
     def __rmul__(self, other):  # other * self
-        return self._lift(other) * self if isinstance(other, numbers.Real) else NotImplemented
+        return self._lift(other) * self if is_real(other) else NotImplemented
 
     def __rtruediv__(self, other):  # other / self
-        return self._lift(other) / self if isinstance(other, numbers.Real) else NotImplemented
+        return self._lift(other) / self if is_real(other) else NotImplemented
 
     def __pow__(self, exponent):
         """x^k for a number k;  ∂/∂x = k x^(k-1)."""
         if isinstance(exponent, Value):
             raise TypeError("exponent: expected a number, got a Value (write (k * x.log()).exp())")
-        k = _finite_real(exponent, "exponent")
+        k = check_real(exponent, "exponent")
         y = self.data ** k
         if isinstance(y, complex):
             raise ValueError(f"exponent: {self.data!r} ** {k!r} is not a real number")
@@ -214,18 +207,20 @@ def topo_order(root):
     """All nodes reachable from ``root``, each once, children before parents (``root`` last).
 
     Iterative depth-first post-order, so a chain of 10⁵ nodes does not hit the recursion limit.
+    Needs only ``_prev`` (the operands) and tells nodes apart by identity, so ``ffnn.plot`` walks
+    any engine's graph with it.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"root: expected a Value, got {type(root).__name__}")
+    if not hasattr(root, "_prev"):
+        raise TypeError(f"root: expected a Value (an object with _prev), got {type(root).__name__}")
     order, seen, stack = [], set(), [(root, False)]
     while stack:
         node, children_done = stack.pop()
         if children_done:
             order.append(node)
-        elif node not in seen:
-            seen.add(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
             stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node._prev) if child not in seen)
+            stack.extend((child, False) for child in reversed(node._prev) if id(child) not in seen)
     return order
 
 
@@ -313,8 +308,8 @@ def dense(X, W, b, activation="linear"):
     activation = "linear" if activation is None else activation
     if not (isinstance(activation, str) or callable(activation)):
         raise TypeError(f"activation: expected a name or a callable, got {type(activation).__name__}")
-    if isinstance(activation, str) and activation not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+    if isinstance(activation, str):
+        check_choice(activation, "activation", ACTIVATIONS)
     Z = [[Value._lift(_total([x * W[k][j] for k, x in enumerate(row)]) + b[j]) for j in range(n_out)]
          for row in X]
     if activation == "linear":
@@ -329,9 +324,7 @@ def _targets(y_hat, Y, int_labels=False):
     N, K = len(y_hat), len(y_hat[0]) if len(y_hat) else 0
     Y = np.asarray(Y)
     if int_labels and Y.ndim == 1 and Y.dtype.kind in "iu":
-        if Y.size and (Y.min() < 0 or Y.max() >= K):
-            raise ValueError(f"Y: integer labels must lie in [0, {K}), got range [{Y.min()}, {Y.max()}]")
-        Y = np.eye(K)[Y]
+        Y = one_hot(Y, K, argname="Y")
     if Y.shape != (N, K):
         raise ValueError(f"Y: expected shape (N, K) = ({N}, {K}) to match y_hat, got {Y.shape}")
     return Y.astype(np.float64)

@@ -2,21 +2,21 @@
 
 Introduced in the Experiments chapter (book/experiments/sklearn_comparison.md).
 
-:func:`to_sklearn_params` translates a sweep configuration (see :mod:`ffnn.experiments`) into
+:func:`to_sklearn_params` translates a run configuration (see :mod:`ffnn.config`) into
 ``MLPClassifier`` arguments that train the same network the same way, and
 :func:`compare_with_sklearn` trains both, epoch by epoch, on the same split and returns a
 :class:`Comparison`: accuracies, per-class accuracy, confusion matrices, times and curves.
-``ffnn.experiments`` re-exports both functions.
 """
-import numbers
 import time
 
 import numpy as np
 
-from .experiments import (DEFAULTS, Table, _check_keys, _mean_std, _merge, _model_and_fit_kwargs, _n_outputs,
-                          _parallel_map, format_value)
+from . import losses, optim, regularization
+from .config import DEFAULTS, check_keys, check_seeds, hidden_widths, merge, model_and_fit_kwargs, n_outputs
+from .experiments import mean_history, parallel_map
 from .history import History
 from .network import FFNN
+from .table import Table, format_value, mean_std
 
 __all__ = ["to_sklearn_params", "compare_with_sklearn", "Comparison", "confusion_matrix"]
 
@@ -26,7 +26,8 @@ _SK_ACTIVATIONS = {"relu": "relu", "sigmoid": "logistic", "tanh": "tanh", "linea
 def to_sklearn_params(config, seed=0):
     """The ``sklearn.neural_network.MLPClassifier`` arguments that train ``config`` the same way.
 
-    ``config`` is a sweep configuration (missing keys from :data:`DEFAULTS`). The translation:
+    ``config`` is a run configuration (missing keys from :data:`ffnn.config.DEFAULTS`). The
+    translation:
 
     - ``hidden`` → ``hidden_layer_sizes``; ``activation`` → ``activation`` (relu, tanh,
       sigmoid → "logistic", linear → "identity"); softmax output and cross-entropy are what
@@ -47,8 +48,8 @@ def to_sklearn_params(config, seed=0):
     Raises ValueError, naming the key, for what MLPClassifier cannot do (L1, RMSNorm, other
     activations, other losses, early stopping).
     """
-    _check_keys(config, "config")
-    c = _merge(DEFAULTS, config)
+    check_keys(config, "config")
+    c = merge(DEFAULTS, config)
     if "layer_sizes" in c:
         raise ValueError("layer_sizes: give hidden=[...] instead (n_in and n_out come from the data)")
     if "activations" in c:
@@ -56,9 +57,10 @@ def to_sklearn_params(config, seed=0):
     if c["activation"] not in _SK_ACTIVATIONS:
         raise ValueError(f"activation: MLPClassifier has no {c['activation']!r}; expected one of "
                          f"{', '.join(_SK_ACTIVATIONS)}")
-    if c.get("loss") != "categorical_crossentropy" or c.get("output", "softmax") != "softmax":
-        raise ValueError("loss: MLPClassifier trains softmax outputs with cross-entropy; expected "
-                         "loss='categorical_crossentropy' and a softmax output")
+    cce = losses.get("categorical_crossentropy")
+    if losses.get(c["loss"]).name != cce.name or c.get("output", cce.output_activation) != cce.output_activation:
+        raise ValueError(f"loss: MLPClassifier trains {cce.output_activation} outputs with cross-entropy; "
+                         f"expected loss={cce.name!r} and a {cce.output_activation} output")
     init = c["init"] if isinstance(c["init"], str) else getattr(c["init"], "name", c["init"])
     if init not in ("xavier_uniform", "glorot_uniform"):
         raise ValueError(f"init: MLPClassifier always uses Glorot (Xavier) uniform initialisation; "
@@ -68,13 +70,10 @@ def to_sklearn_params(config, seed=0):
     if c.get("patience") is not None:
         raise ValueError("patience: MLPClassifier's early stopping holds out its own validation "
                          "set; expected patience=None")
-    from . import optim, regularization
     reg = regularization.get(c["regularization"])
     if reg is not None and reg.name != "l2":
         raise ValueError(f"regularization: MLPClassifier has only an L2 penalty, got {reg!r}")
-    hidden = c["hidden"]
-    hidden = [hidden] if isinstance(hidden, numbers.Integral) else list(hidden)
-    params = {"hidden_layer_sizes": tuple(hidden), "activation": _SK_ACTIVATIONS[c["activation"]],
+    params = {"hidden_layer_sizes": tuple(hidden_widths(c["hidden"])), "activation": _SK_ACTIVATIONS[c["activation"]],
               "batch_size": c["batch_size"], "learning_rate_init": c["learning_rate"],
               "learning_rate": "constant", "max_iter": c["epochs"], "shuffle": c.get("shuffle", True),
               "alpha": 0.0 if reg is None else 2 * reg.lam * c["batch_size"],
@@ -100,14 +99,15 @@ def confusion_matrix(y_true, y_pred, n_classes):
 
 
 def _cross_entropy(P, y):
-    return float(-np.mean(np.log(np.clip(P[np.arange(len(y)), y], 1e-12, None))))
+    """The categorical cross-entropy of probabilities P (N, K) for integer labels y (N,)."""
+    return losses.get("categorical_crossentropy").value(P, losses.one_hot(y, P.shape[1], dtype=P.dtype))
 
 
 def _train_ffnn_epochwise(config, seed, data):
     """ffnn, one fit(epochs=1) per epoch, timing only the fit calls (as for scikit-learn)."""
     X, y, X_val, y_val, X_test, y_test = data
-    K = _n_outputs("categorical_crossentropy", [y, y_test])
-    model_kwargs, fit_kwargs = _model_and_fit_kwargs(_merge(DEFAULTS, config), X.shape[1], K)
+    K = n_outputs("categorical_crossentropy", [y, y_test])
+    model_kwargs, fit_kwargs = model_and_fit_kwargs(merge(DEFAULTS, config), X.shape[1], K)
     epochs = fit_kwargs.pop("epochs")
     model = FFNN(**model_kwargs, seed=seed)
     h, seconds = History(), 0.0
@@ -126,7 +126,7 @@ def _train_sklearn_epochwise(params, data):
     import warnings
     from sklearn.neural_network import MLPClassifier
     X, y, X_val, y_val, X_test, y_test = data
-    classes = np.arange(_n_outputs("categorical_crossentropy", [y, y_test]))
+    classes = np.arange(n_outputs("categorical_crossentropy", [y, y_test]))
     clf = MLPClassifier(**params)
     lam = params["alpha"] / (2 * params["batch_size"])  # the same penalty ffnn reports
     h, seconds = History(), 0.0
@@ -155,19 +155,19 @@ def _compare_task(library, config, seed, data):
 def compare_with_sklearn(config, data, seeds=(0,), n_jobs=-1):
     """Train ``config`` with ffnn and with scikit-learn's MLPClassifier on the same data.
 
-    ``config`` as for :func:`sweep` (translated by :func:`to_sklearn_params`); ``data`` a
-    :class:`Split` or a 6-tuple. Both libraries see the same training rows in mini-batches of the
-    same size, for the same number of epochs, one ``fit``/``partial_fit`` call per epoch; only
-    those calls are timed. With ``n_jobs != 1`` the runs go to joblib workers (one BLAS thread
-    each), so the two libraries train side by side on a two-core machine. Returns a
-    :class:`Comparison`.
+    ``config`` as for :func:`ffnn.experiments.sweep` (translated by :func:`to_sklearn_params`);
+    ``data`` a :class:`ffnn.experiments.Split` or a 6-tuple. Both libraries see the same training
+    rows in mini-batches of the same size, for the same number of epochs, one
+    ``fit``/``partial_fit`` call per epoch; only those calls are timed. With ``n_jobs != 1`` the
+    runs go to joblib workers (one BLAS thread each), so the two libraries train side by side on
+    a two-core machine. Returns a :class:`Comparison`.
     """
     to_sklearn_params(config)  # fail early, naming the key that cannot be translated
     if not isinstance(data, (tuple, list)) or len(data) != 6:
         raise TypeError("data: expected (X_train, y_train, X_val, y_val, X_test, y_test)")
-    seeds = [seeds] if isinstance(seeds, numbers.Integral) else list(seeds)
+    seeds = check_seeds(seeds)
     tasks = [(lib, config, s, tuple(data)) for s in seeds for lib in ("ffnn", "scikit-learn")]
-    outcomes = _parallel_map(_compare_task, tasks, n_jobs)
+    outcomes = parallel_map(_compare_task, tasks, n_jobs)
     return Comparison(config, seeds, [t[0] for t in tasks], outcomes, data[5])
 
 
@@ -206,7 +206,7 @@ class Comparison:
         return sum(r["confusion"] for r in self.runs[library])
 
     def per_class(self):
-        """A :class:`Table`: each class's test accuracy (recall) for both libraries."""
+        """A :class:`ffnn.table.Table`: each class's test accuracy (recall) for both libraries."""
         C = {lib: self.confusion(lib) for lib in self.LIBRARIES}
         rows = []
         for k in range(C["ffnn"].shape[0]):
@@ -226,16 +226,15 @@ class Comparison:
             for m in ("train_loss", "val_loss", "test_loss", "test_accuracy", "train_time"):
                 key = {"train_loss": "loss"}.get(m, m)
                 vals = [r["history"][key][-1] if key in r["history"] else r[m] for r in runs]
-                row[m] = _mean_std(vals) if len(vals) > 1 else vals[0]
+                row[m] = mean_std(vals)
             rows.append(row)
-        fixed = ", ".join(f"{k}={format_value(k, v)}" for k, v in _merge(DEFAULTS, self.config).items())
+        fixed = ", ".join(f"{k}={format_value(k, v)}" for k, v in merge(DEFAULTS, self.config).items())
         return Table(rows, ["library", "epochs", "train_loss", "val_loss", "test_loss", "test_accuracy",
                             "train_time"], f"seeds {self.seeds}; {fixed}")
 
     def history(self, library):
         """Mean over seeds of ``library``'s per-epoch history."""
-        hs = [r["history"] for r in self.runs[library]]
-        return History({k: [float(np.mean(v)) for v in zip(*(h[k] for h in hs))] for k in hs[0]})
+        return mean_history([r["history"] for r in self.runs[library]])
 
     def plot_curves(self, **kwargs):
         """Both libraries' training and validation loss per epoch: :func:`ffnn.plot.history`."""

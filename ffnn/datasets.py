@@ -18,7 +18,6 @@ import functools
 import gzip
 import hashlib
 import http.client
-import numbers
 import os
 import sys
 import warnings
@@ -26,6 +25,9 @@ import zlib
 import zipfile
 
 import numpy as np
+
+from ._validation import check_real
+from .losses import one_hot  # re-exported: the encoding lives with the losses that need it
 
 __all__ = [
     "DatasetNotFoundError", "load_mnist", "load_fashion_mnist", "load_digits", "one_hot",
@@ -109,9 +111,9 @@ def load_mnist(data_dir=None):
     The file structure, label range and 60000/10000 split are checked (``ValueError`` naming the
     file otherwise); the standard ``.gz`` files are also checked against their SHA-256 and a
     mismatch gives a ``UserWarning``. Decoded arrays are cached in memory per source, so repeated
-    calls are instant; the returned arrays are therefore **read-only** (``flags.writeable`` is
-    False) and shared between calls: use ``X_train.copy()`` to get a private writable copy, and
-    :func:`clear_cache` to free the memory.
+    calls do not decode the files again; the returned arrays are therefore **read-only**
+    (``flags.writeable`` is False) and shared between calls: use ``X_train.copy()`` to get a
+    private writable copy, and :func:`clear_cache` to free the memory.
 
     Raises ``DatasetNotFoundError`` (a ``FileNotFoundError``) when no source works.
     """
@@ -143,9 +145,7 @@ def load_digits(test_size=0.25, random_state=0):
     The split is stratified by class and seeded by ``random_state``, so it is the same every call.
     The arrays are fresh and writable. Needs scikit-learn (no download).
     """
-    if (isinstance(test_size, bool) or not isinstance(test_size, numbers.Real)
-            or not 0 < test_size < 1):
-        raise ValueError(f"test_size must be a float in (0, 1), got {test_size!r}")
+    test_size = check_real(test_size, "test_size", 0, 1, low_open=True, high_open=True)
     try:
         from sklearn.datasets import load_digits as sk_load_digits
         from sklearn.model_selection import train_test_split
@@ -154,42 +154,9 @@ def load_digits(test_size=0.25, random_state=0):
                           "(or pip install 'ffnn[sklearn]')") from exc
     X, y = sk_load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=float(test_size), random_state=random_state, stratify=y)
+        X, y, test_size=test_size, random_state=random_state, stratify=y)
     return (np.divide(X_train, 16, dtype=np.float32), y_train.astype(np.int64),
             np.divide(X_test, 16, dtype=np.float32), y_test.astype(np.int64))
-
-
-def one_hot(y, n_classes=None, dtype=np.float64):
-    """One-hot encode integer labels: ``Y[i, y[i]] = 1``, every other entry 0.
-
-    ``y`` is array-like of shape (N,) with integer labels >= 0 (floats are accepted only if
-    whole numbers). ``n_classes`` K defaults to ``max(y) + 1``. Returns ``Y`` of shape (N, K).
-    """
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"y must be a 1-D array of integer labels, got shape {y.shape} "
-                         "(use y.ravel() for a column vector)")
-    if y.dtype == bool or not (np.issubdtype(y.dtype, np.integer)
-                               or np.issubdtype(y.dtype, np.floating)):
-        raise ValueError(f"y must hold integer labels, got dtype {y.dtype}")
-    if np.issubdtype(y.dtype, np.floating):
-        if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
-            raise ValueError("y must hold integer labels, got non-integer values "
-                             f"such as {y[~np.isfinite(y) | (y != np.round(y))][0].item()!r}")
-        y = y.astype(np.int64)
-    if y.size and y.min() < 0:
-        raise ValueError(f"y must hold labels >= 0, got {y.min()}")
-    y_max = int(y.max()) if y.size else -1
-    if n_classes is None:
-        n_classes = y_max + 1
-    elif (isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral)
-          or n_classes < 1):
-        raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
-    elif y_max >= n_classes:
-        raise ValueError(f"n_classes={n_classes} is too small for label {y_max} in y")
-    Y = np.zeros((y.shape[0], int(n_classes)), dtype=dtype)
-    Y[np.arange(y.shape[0]), y] = 1
-    return Y
 
 
 # --- where the data comes from -------------------------------------------------------------
@@ -225,7 +192,7 @@ def _load_cached(ds, kind, stamp):
 def _local_source(ds, path, arg):
     """Find the data in ``path``: ("idx", {key: file}) or ("npz", file); errors name ``arg``."""
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{arg} must be a path (str or os.PathLike), got {type(path).__name__}")
+        raise TypeError(f"{arg}: expected a path (str or os.PathLike), got {type(path).__name__}")
     given, path = os.fspath(path), os.path.realpath(os.fspath(path))
     if os.path.isfile(path) and path.endswith(".npz"):
         return ("npz", path)

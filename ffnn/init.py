@@ -17,26 +17,14 @@ Each initialiser takes an optional ``seed``; without one it draws from the gener
 passes in (seeded by the model's ``seed``), so a model is reproducible either way.
 """
 import math
-import numbers
 
 import numpy as np
 
 from ._registry import Registry
+from ._validation import check_int, check_real
 
 __all__ = ["Initializer", "Zeros", "Uniform", "Normal", "XavierUniform", "XavierNormal",
            "HeUniform", "HeNormal", "get", "NAMES"]
-
-
-def _check_seed(seed):
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-        raise ValueError(f"seed: expected None or a non-negative integer, got {seed!r}")
-    return seed
-
-
-def _check_real(value, argname):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{argname}: expected a finite real number, got {value!r}")
-    return float(value)
 
 
 class Initializer:
@@ -45,7 +33,7 @@ class Initializer:
     name = "initializer"
 
     def __init__(self, seed=None):
-        self.seed = _check_seed(seed)
+        self.seed = None if seed is None else check_int(seed, "seed", minimum=0)
 
     def _rng(self, rng, stream=0):
         if self.seed is not None:
@@ -63,11 +51,9 @@ class Initializer:
         ``stream`` (the layer's index in a network) selects an independent stream of a seeded
         initialiser: ``default_rng(seed)`` for stream 0, ``default_rng([seed, stream])`` after.
         """
-        for argname, n in (("n_in", n_in), ("n_out", n_out)):
-            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-                raise ValueError(f"{argname}: expected a positive integer, got {n!r}")
-        self.fan_in, self.fan_out = int(n_in), int(n_out)
-        return np.asarray(self.sample(self._rng(rng, stream), (int(n_in), int(n_out))), dtype=dtype)
+        n_in, n_out = check_int(n_in, "n_in"), check_int(n_out, "n_out")
+        self.fan_in, self.fan_out = n_in, n_out
+        return np.asarray(self.sample(self._rng(rng, stream), (n_in, n_out)), dtype=dtype)
 
     def get_config(self):
         """The constructor arguments, as a JSON-friendly dict."""
@@ -100,7 +86,7 @@ class Uniform(Initializer):
 
     def __init__(self, low=-0.05, high=0.05, seed=None):
         super().__init__(seed)
-        self.low, self.high = _check_real(low, "low"), _check_real(high, "high")
+        self.low, self.high = check_real(low, "low"), check_real(high, "high")
         if not self.low < self.high:
             raise ValueError(f"low, high: expected low < high, got low={low!r}, high={high!r}")
 
@@ -118,9 +104,7 @@ class Normal(Initializer):
 
     def __init__(self, mean=0.0, variance=0.01, seed=None):
         super().__init__(seed)
-        self.mean, self.variance = _check_real(mean, "mean"), _check_real(variance, "variance")
-        if self.variance < 0:
-            raise ValueError(f"variance: expected a non-negative number, got {variance!r}")
+        self.mean, self.variance = check_real(mean, "mean"), check_real(variance, "variance", low=0)
 
     def sample(self, rng, shape):
         return rng.normal(self.mean, math.sqrt(self.variance), size=shape)

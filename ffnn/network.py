@@ -12,7 +12,8 @@ from . import init as _init
 from . import losses as _losses
 from . import optim as _optim
 from . import regularization as _regularization
-from ._validation import check_array, check_bool, check_consistent_length, check_int, check_positive
+from ._validation import (check_array, check_bool, check_consistent_length, check_dtype, check_int,
+                          check_positive)
 from .history import History
 from .layers import Dense
 from .progress import Progress
@@ -69,7 +70,7 @@ class FFNN:
         self.rmsnorm = check_bool(rmsnorm, "rmsnorm")
         self.eps = check_positive(eps, "eps")
         self.seed = check_int(seed, "seed", minimum=0)
-        self.dtype = _check_dtype(dtype)
+        self.dtype = check_dtype(dtype)
         init_rng = np.random.default_rng(self.seed)
         self.layers = [
             Dense(self.layer_sizes[i], self.layer_sizes[i + 1], self.activations[i], inits[i],
@@ -355,7 +356,7 @@ class FFNN:
     def copy(self, dtype=None):
         """A deep copy, optionally cast to another dtype (used by gradcheck for float64)."""
         clone = copy.deepcopy(self)
-        if dtype is not None and _check_dtype(dtype) != self.dtype:
+        if dtype is not None and check_dtype(dtype) != self.dtype:
             clone.dtype = np.dtype(dtype)
             clone.optimizer = None
             for layer in clone.layers:
@@ -402,16 +403,6 @@ class FFNN:
         norm = ", rmsnorm=True" if self.rmsnorm else ""
         return (f"FFNN(layer_sizes={self.layer_sizes}, activations={self.activations}, "
                 f"loss={self.loss_name!r}{reg}{norm}, dtype={self.dtype.name!r})")
-
-
-def _check_dtype(dtype):
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype: expected 'float32' or 'float64', got {dtype!r}") from None
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
-    return dtype
 
 
 def _predicted_labels(y_hat):

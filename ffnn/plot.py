@@ -13,8 +13,11 @@ show, so a picture can be tested like any other result:
 - :func:`history`: the Line2D y-data are the per-epoch values.
 
 Signs use one diverging colormap centred at 0: blue negative, grey about 0, red positive.
+
+The model pictures take any object with ``layers``, ``parameters()`` and ``gradients()`` (an
+``ffnn.FFNN``), so this module never imports ``ffnn.network``: the model's ``plot_*`` methods
+import it instead.
 """
-import numbers
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -22,6 +25,9 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.ticker import MaxNLocator
+
+from ._validation import check_bool, check_choice, check_int, is_int
+from .autograd import topo_order
 
 __all__ = ["graph", "select_neurons", "weights", "gradients", "history", "autograd_graph", "CMAP"]
 
@@ -32,20 +38,18 @@ _SELECT = ("largest", "random")
 
 # ---- validation shared by the model pictures ----------------------------------------------------
 def _check_model(model, argname="model"):
-    from .network import FFNN
-    if not isinstance(model, FFNN):
-        raise TypeError(f"{argname}: expected an ffnn.FFNN, got {type(model).__name__}")
+    """Any object with ``layers``, ``parameters()`` and ``gradients()``: ffnn.FFNN calls these
+    functions from its plot methods, so naming the class here would import network back."""
+    if not (hasattr(model, "layers") and callable(getattr(model, "parameters", None))
+            and callable(getattr(model, "gradients", None))):
+        raise TypeError(f"{argname}: expected an ffnn.FFNN (an object with layers, parameters() and "
+                        f"gradients()), got {type(model).__name__}")
     return model
 
 
-def _check_choice(value, argname, choices):
-    if value not in choices:
-        raise ValueError(f"{argname}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
-    return value
-
-
-def _is_int(x):
-    return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
+def _layer_sizes(model):
+    """[n_in, n_out of each layer], read from the layers themselves."""
+    return [model.layers[0].n_in] + [layer.n_out for layer in model.layers]
 
 
 def _params(model, show):
@@ -63,7 +67,7 @@ def _params(model, show):
 # ---- the network as a layered graph -------------------------------------------------------------
 def select_neurons(model, neurons=None, max_neurons=12, select="largest", seed=0, show="weights"):
     """Indices of the neurons :func:`graph` draws: a list with one sorted int array per layer of
-    ``model.layer_sizes`` (index 0 = the inputs).
+    ``[n_in, n_out of each layer]`` (index 0 = the inputs).
 
     ``neurons={k: [i, ...]}`` fixes layer k's neurons. Any other layer wider than ``max_neurons``
     keeps ``max_neurons`` of them: the ones with the largest Σ|w| over their incoming and outgoing
@@ -71,23 +75,26 @@ def select_neurons(model, neurons=None, max_neurons=12, select="largest", seed=0
     (``select="random"``).
     """
     _check_model(model)
-    _check_choice(show, "show", _SHOW)
-    _check_choice(select, "select", _SELECT)
-    if not _is_int(max_neurons) or max_neurons < 1:
-        raise ValueError(f"max_neurons: expected a positive integer, got {max_neurons!r}")
-    sizes = model.layer_sizes
+    check_choice(show, "show", _SHOW)
+    check_choice(select, "select", _SELECT)
+    check_int(max_neurons, "max_neurons")
+    sizes = _layer_sizes(model)
     chosen = {}
     if neurons is not None:
         if not isinstance(neurons, Mapping):
             raise TypeError(f"neurons: expected a dict {{layer index: [neuron indices]}}, got "
                             f"{type(neurons).__name__}")
         for k, idx in neurons.items():
-            if not _is_int(k) or not 0 <= k < len(sizes):
+            if not is_int(k):
+                raise TypeError(f"neurons: expected integer layer indices as keys, got {k!r}")
+            if not 0 <= k < len(sizes):
                 raise ValueError(f"neurons: layer index {k!r} out of range; expected 0..{len(sizes) - 1} "
-                                 f"for layer_sizes={sizes}")
+                                 f"for layer sizes {sizes}")
             arr = np.asarray(list(idx) if not isinstance(idx, np.ndarray) else idx)
-            if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "iu":
+            if arr.ndim != 1 or arr.size == 0:
                 raise ValueError(f"neurons[{k}]: expected a non-empty list of integers, got {idx!r}")
+            if arr.dtype.kind not in "iu":
+                raise TypeError(f"neurons[{k}]: expected a list of integers, got {idx!r}")
             if arr.min() < 0 or arr.max() >= sizes[k] or np.unique(arr).size != arr.size:
                 raise ValueError(f"neurons[{k}]: expected distinct indices in 0..{sizes[k] - 1}, got {idx!r}")
             chosen[int(k)] = np.sort(arr.astype(np.intp))
@@ -132,12 +139,13 @@ def graph(model, show="weights", neurons=None, max_neurons=12, select="largest",
     increasing |value|, so the strongest lie on top. Returns the Figure.
     """
     _check_model(model)
-    _check_choice(show, "show", _SHOW)
-    if labels not in (True, False, "auto"):
-        raise ValueError(f"labels: expected True, False or 'auto', got {labels!r}")
+    check_choice(show, "show", _SHOW)
+    if not (isinstance(labels, (bool, np.bool_)) or (isinstance(labels, str) and labels == "auto")):
+        raise (ValueError if isinstance(labels, str) else TypeError)(
+            f"labels: expected True, False or 'auto', got {labels!r}")
     shown = select_neurons(model, neurons, max_neurons, select, seed, show)
     params = _params(model, show)
-    sizes, L = model.layer_sizes, len(model.layers)
+    sizes, L = _layer_sizes(model), len(model.layers)
     ys = [_column(len(idx)) for idx in shown]
 
     segs, vals, at = [], [], []
@@ -192,7 +200,7 @@ def graph(model, show="weights", neurons=None, max_neurons=12, select="largest",
             head = f"input\n{n}"
         else:
             role = "output" if k == L else f"hidden {k}"
-            head = f"{role}\n{n} {model.activations[k - 1]}"
+            head = f"{role}\n{n} {model.layers[k - 1].activation.name}"
         ax.text(k, top + 0.9, head, ha="center", va="bottom", fontsize=9, gid="layer_label")
         if len(idx) < n:
             ax.text(k, ys[k][-1] - 0.85, f"… {n - len(idx)} more", ha="center", va="center",
@@ -224,12 +232,14 @@ def _runs(model):
 def _check_layers(layers, n_layers):
     if layers is None:
         return list(range(n_layers))
-    items = [layers] if _is_int(layers) else layers
+    items = [layers] if is_int(layers) else layers
     if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
         raise TypeError(f"layers: expected None, an int or a list of ints, got {layers!r}")
     items = list(items)
-    if not items or not all(_is_int(i) for i in items):
+    if not items:
         raise ValueError(f"layers: expected a non-empty list of layer indices, got {layers!r}")
+    if not all(is_int(i) for i in items):
+        raise TypeError(f"layers: expected integer layer indices, got {layers!r}")
     bad = [i for i in items if not -n_layers <= i < n_layers]
     if bad:
         raise ValueError(f"layers: index {bad[0]} out of range; the model has {n_layers} layers "
@@ -239,8 +249,9 @@ def _check_layers(layers, n_layers):
 
 def _histograms(model, layers, show, bins, stats, biases, log, sharex):
     runs = _runs(model)
-    if not _is_int(bins) or bins < 1:
-        raise ValueError(f"bins: expected a positive integer, got {bins!r}")
+    check_int(bins, "bins")
+    stats, biases = check_bool(stats, "stats"), check_bool(biases, "biases")
+    log, sharex = check_bool(log, "log"), check_bool(sharex, "sharex")
     idx = _check_layers(layers, min(len(m.layers) for _, m in runs))
     data = [[_params(m, show)[i] for i in idx] for _, m in runs]
     sym = ("W", "b") if show == "weights" else ("dW", "db")
@@ -251,7 +262,7 @@ def _histograms(model, layers, show, bins, stats, biases, log, sharex):
         return np.linspace(-m, m, bins + 1)
 
     shared = edges_for([cell for row in data for cell in row]) if sharex else None
-    fig, axes = plt.subplots(len(runs), len(idx), squeeze=False, sharex=bool(sharex),
+    fig, axes = plt.subplots(len(runs), len(idx), squeeze=False, sharex=sharex,
                              figsize=(3.3 * len(idx) + 0.4, 2.3 * len(runs) + 0.5), layout="constrained")
     for r, ((label, m), row) in enumerate(zip(runs, data)):
         for c, (i, (A, b)) in enumerate(zip(idx, row)):
@@ -328,6 +339,7 @@ def history(history, logy=False):
     recorded. ``history``: a History / dict of lists, or a dict {label: History} to overlay runs
     (one colour each). Returns the Figure."""
     runs = _history_runs(history)
+    logy = check_bool(logy, "logy")
     # len(), not truthiness: the values may be NumPy arrays
     has_acc = any(len(run.get("accuracy", ())) or len(run.get("val_accuracy", ())) for _, run in runs)
     fig, axes = plt.subplots(1, 1 + has_acc, squeeze=False, figsize=(5.2 * (1 + has_acc), 3.4),
@@ -353,20 +365,6 @@ def history(history, logy=False):
 
 
 # ---- the scalar autograd engine's computation graph ---------------------------------------------
-def _nodes(root):
-    """Every node under ``root`` once, children before parents (relies only on ``_prev``)."""
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node._prev) if id(child) not in seen)
-    return order
-
-
 def autograd_graph(value, show_grad=True, ax=None, max_nodes=150, fmt=".4f"):
     """Draw the computation graph below ``value``, inputs on the left, ``value`` on the right.
 
@@ -379,7 +377,9 @@ def autograd_graph(value, show_grad=True, ax=None, max_nodes=150, fmt=".4f"):
         if not hasattr(value, attr):
             raise TypeError(f"value: expected an autograd Value (with .data, .grad, ._prev, ._op), "
                             f"got {type(value).__name__}")
-    order = _nodes(value)
+    show_grad = check_bool(show_grad, "show_grad")
+    check_int(max_nodes, "max_nodes")
+    order = topo_order(value)
     if len(order) > max_nodes:
         raise ValueError(f"max_nodes: the graph has {len(order)} nodes, more than max_nodes={max_nodes} "
                          "can show legibly; draw a smaller expression or raise max_nodes")

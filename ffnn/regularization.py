@@ -7,10 +7,9 @@ Introduced in chapter 3 (weight updates).
 
 Both sum over every weight matrix W of the network; biases and RMSNorm gains are not penalised.
 """
-import math
-import numbers
-
 import numpy as np
+
+from ._validation import check_real
 
 __all__ = ["Regularizer", "L1", "L2", "get"]
 
@@ -21,11 +20,7 @@ class Regularizer:
     name = "regularizer"
 
     def __init__(self, lam):
-        if isinstance(lam, bool) or not isinstance(lam, numbers.Real) or not math.isfinite(lam):
-            raise ValueError(f"lam: expected a finite non-negative number, got {lam!r}")
-        if lam < 0:
-            raise ValueError(f"lam: expected a non-negative regularisation strength, got {lam!r}")
-        self.lam = float(lam)
+        self.lam = check_real(lam, "lam", low=0)
 
     def penalty(self, W):
         raise NotImplementedError

@@ -21,7 +21,6 @@ loss of a batch of B rows, which is ``regularization=ffnn.L2(alpha / (2 * B))`` 
 and ``ffnn.L2(alpha / B)`` for regressors (its squared error is half of ffnn's MSE).
 """
 import copy
-import numbers
 
 import numpy as np
 
@@ -34,7 +33,7 @@ try:
 except ImportError as exc:  # scikit-learn missing, or older than 1.6 (no validate_data)
     raise ImportError("ffnn.sklearn needs scikit-learn >= 1.6: pip install 'ffnn[sklearn]'") from exc
 
-from ._validation import check_int
+from ._validation import check_bool, check_dtype, check_int, check_real, is_int
 from .network import FFNN
 
 __all__ = ["FFNNClassifier", "FFNNRegressor"]
@@ -52,7 +51,7 @@ _PARAMS_DOC = """
         Penalty lam Σ|W| or lam ΣW² added to the mean loss of every mini-batch.
     rmsnorm : bool, default=False
         RMSNorm on every hidden layer.
-    optimizer : {"adam", "sgd", "momentum"} or ffnn.optim.Optimizer, default="adam"
+    optimizer : str (a name in ``ffnn.optim.NAMES``) or ffnn.optim.Optimizer, default="adam"
         An Optimizer object is copied at each ``fit``, so the parameter itself never changes.
     learning_rate : float, default=1e-3
     batch_size : int or "auto", default="auto"
@@ -115,18 +114,9 @@ class _BaseFFNN(BaseEstimator):
         self.verbose = verbose
 
     # --------------------------------------------------------------- checked parameters
-    def _checked_dtype(self):
-        try:
-            dtype = np.dtype(self.dtype)
-        except TypeError:
-            dtype = None
-        if dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype: expected 'float32' or 'float64', got {self.dtype!r}")
-        return dtype
-
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
-        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+        if is_int(sizes):
             sizes = (sizes,)
         if isinstance(sizes, str) or not hasattr(sizes, "__iter__"):
             raise TypeError(f"hidden_layer_sizes: expected an int or a tuple of positive ints, "
@@ -144,14 +134,14 @@ class _BaseFFNN(BaseEstimator):
 
     def _seed(self):
         rs = self.random_state
-        if isinstance(rs, numbers.Integral) and not isinstance(rs, bool):
+        if is_int(rs):
             return check_int(rs, "random_state", minimum=0)
         return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
 
     # --------------------------------------------------------------- training
     def _fit(self, X, y, incremental, classes=None):
         first = not (incremental and hasattr(self, "model_"))
-        dtype = self._checked_dtype() if first else self.model_.dtype
+        dtype = check_dtype(self.dtype) if first else self.model_.dtype
         X, y = validate_data(self, X, y, reset=first, dtype=dtype, **self._y_validation)
         Y, n_out, strata = self._targets(y, first, classes)
         if first:
@@ -163,7 +153,7 @@ class _BaseFFNN(BaseEstimator):
         else:
             model = self.model_
         kwargs = {}
-        if self.early_stopping and not incremental:
+        if check_bool(self.early_stopping, "early_stopping") and not incremental:
             X, X_val, Y, Y_val = self._validation_split(X, Y, strata, model.seed)
             kwargs = {"validation_data": (X_val, Y_val), "patience": self.patience}
         if incremental and model.optimizer is not None:
@@ -184,9 +174,8 @@ class _BaseFFNN(BaseEstimator):
         return self
 
     def _validation_split(self, X, Y, strata, seed):
-        frac = self.validation_fraction
-        if isinstance(frac, bool) or not isinstance(frac, numbers.Real) or not 0 < frac < 1:
-            raise ValueError(f"validation_fraction: expected a number in (0, 1), got {frac!r}")
+        frac = check_real(self.validation_fraction, "validation_fraction", 0, 1,
+                          low_open=True, high_open=True)
         try:
             return train_test_split(X, Y, test_size=frac, random_state=seed, stratify=strata)
         except ValueError:

@@ -7,23 +7,28 @@ inside ``widget()``, so ``import ffnn`` never needs it.
 
 - :class:`SurfaceExplorer` (chapter 1): the output surface of a tiny 2 → 2 → 1 network.
 - :class:`TrainingExplorer` (chapter 3): retrain a small classifier and draw its loss curves.
+- :class:`SweepExplorer` (Experiments): one configuration of a sweep against the others.
 """
 import base64
 import io
 import math
-import numbers
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import activations as _activations
+from . import losses as _losses
 from . import optim as _optim
-from ._validation import check_int, check_positive
+from ._validation import (check_array, check_choice, check_consistent_length, check_int, check_positive,
+                          check_real, is_int)
+from .config import n_outputs
+from .experiments import Results
 from .network import FFNN, DivergenceError
 from .regularization import L1, L2
+from .table import format_metric
 
-__all__ = ["SurfaceExplorer", "TrainingExplorer"]
+__all__ = ["SurfaceExplorer", "TrainingExplorer", "SweepExplorer"]
 
 
 def _import_ipywidgets():
@@ -46,6 +51,11 @@ def _png_output(figure, dpi=96):
     return {"output_type": "display_data", "metadata": {},
             "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
                      "text/plain": repr(figure)}}
+
+
+def _name_of(value, argname, choices):
+    """One of the names ``choices``, in any case (a control or a caller may write "L2")."""
+    return check_choice(value.strip().lower() if isinstance(value, str) else value, argname, choices)
 
 
 class _Explorer:
@@ -139,11 +149,8 @@ class SurfaceExplorer(_Explorer):
     SLIDER_RANGE = (-5.0, 5.0)
 
     def __init__(self, resolution=101, lim=3.0, **values):
-        if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral) or resolution < 2:
-            raise ValueError(f"resolution: expected an integer >= 2, got {resolution!r}")
-        if isinstance(lim, bool) or not isinstance(lim, numbers.Real) or not (math.isfinite(lim) and lim > 0):
-            raise ValueError(f"lim: expected a finite positive number, got {lim!r}")
-        self.resolution, self.lim = int(resolution), float(lim)
+        self.resolution = check_int(resolution, "resolution", minimum=2)
+        self.lim = check_positive(lim, "lim")
         self.xs = np.linspace(-self.lim, self.lim, self.resolution)
         x1, x2 = np.meshgrid(self.xs, self.xs)
         self.grid = np.column_stack([x1.ravel(), x2.ravel()])   # (res², 2): the batch we draw
@@ -182,15 +189,7 @@ class SurfaceExplorer(_Explorer):
         unknown = [k for k in values if k not in allowed]
         if unknown:
             raise ValueError(f"{unknown[0]}: unknown parameter; expected one of {', '.join(allowed)}")
-        numbers_ = {}
-        for name in self.NAMES:
-            if name in values:
-                v = values[name]
-                if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                    raise TypeError(f"{name}: expected a real number, got {v!r}")
-                if not math.isfinite(v):
-                    raise ValueError(f"{name}: expected a finite number, got {v!r}")
-                numbers_[name] = float(v)
+        numbers_ = {name: check_real(values[name], name) for name in self.NAMES if name in values}
         hidden = _activations.get(values.get("activation", self.activation), "activation").name
         output = _activations.get(values.get("output", self.output), "output").name
         if output == "softmax":
@@ -303,11 +302,12 @@ class TrainingExplorer(_Explorer):
     X_train, X_val : arrays (N, n_in)
     y_train, y_val : integer labels (N,) or targets (N, n_out)
     layer_sizes : list of int, default ``[n_in, 32, n_out]``
-    activations : str or list, default ReLU hidden layers and an output that suits ``loss``
+    activations : str or list, default ReLU hidden layers and the output activation the loss is
+        made for (``ffnn.losses.get(loss).output_activation``)
     loss : str, default ``"categorical_crossentropy"``
     epochs : int
-        Epochs per run. The default (25 epochs of a 64-32-10 network on the digits) trains in
-        a fraction of a second.
+        Epochs per run: every change of a setting trains a new model this long, so it stays
+        small enough to follow a slider.
     seed : int
     dtype : "float32" or "float64"
     **settings
@@ -323,37 +323,28 @@ class TrainingExplorer(_Explorer):
     BATCH_SIZES = (8, 16, 32, 64, 128, 256)   # the widget's choices (any positive int works in set)
     LR_EXPONENTS = (-3.0, 0.5)                # learning-rate slider from 10**-3 to 10**0.5
     LAM_EXPONENTS = (-5.0, -1.0)
-    _OUTPUTS = {"categorical_crossentropy": "softmax", "binary_crossentropy": "sigmoid", "mse": "linear"}
 
     def __init__(self, X_train, y_train, X_val, y_val, layer_sizes=None, activations=None,
                  loss="categorical_crossentropy", epochs=25, seed=0, dtype="float32", **settings):
         self.epochs = check_int(epochs, "epochs")
         self.seed = check_int(seed, "seed", minimum=0)
+        loss = _losses.get(loss)
         if layer_sizes is None:
-            X = np.asarray(X_train)
-            Y = np.asarray(y_train)
-            if X.ndim != 2 or Y.ndim not in (1, 2):
-                raise ValueError(f"X_train, y_train: expected shapes (N, n_in) and (N,) or (N, n_out), "
-                                 f"got {X.shape} and {Y.shape}")
-            if Y.ndim == 2:
-                n_out = Y.shape[1]
-            elif loss == "categorical_crossentropy":
-                n_out = int(max(np.max(Y), np.max(y_val))) + 1
-            else:
-                n_out = 1
-            layer_sizes = [X.shape[1], 32, n_out]
-        if activations is None and loss in self._OUTPUTS:
-            activations = ["relu"] * (len(layer_sizes) - 2) + [self._OUTPUTS[loss]]
-        # A throwaway model checks the architecture and converts the data once, with the same
-        # messages fit would give.
-        probe = FFNN(layer_sizes, activations if activations is not None else "relu", loss,
-                     seed=self.seed, dtype=dtype)
+            n_in = check_array(X_train, "X_train", dtype=None).shape[1]
+            layer_sizes = [n_in, 32, n_outputs(loss, [y_train, y_val])]
+        if activations is None:
+            activations = ["relu"] * (len(layer_sizes) - 2) + [loss.output_activation]
+        # A throwaway model checks the architecture and fixes the dtype the inputs are converted
+        # to once, here, rather than in every retraining. The targets stay as given: fit checks
+        # them, first in the training run at the end of __init__.
+        probe = FFNN(layer_sizes, activations, loss, seed=self.seed, dtype=dtype)
         self.layer_sizes, self.activations, self.loss, self.dtype = (
             probe.layer_sizes, probe.activations, probe.loss_name, probe.dtype.name)
-        self.X_train = probe._check_X(X_train, "X_train")
-        self.Y_train = probe._check_Y(y_train, self.X_train.shape[0], "y_train")
-        self.X_val = probe._check_X(X_val, "X_val")
-        self.Y_val = probe._check_Y(y_val, self.X_val.shape[0], "y_val")
+        self.X_train = check_array(X_train, "X_train", n_features=probe.n_in, dtype=probe.dtype)
+        self.X_val = check_array(X_val, "X_val", n_features=probe.n_in, dtype=probe.dtype)
+        self.Y_train, self.Y_val = np.asarray(y_train), np.asarray(y_val)
+        check_consistent_length(self.X_train, self.Y_train, "X_train", "y_train")
+        check_consistent_length(self.X_val, self.Y_val, "X_val", "y_val")
 
         self.settings = {}     # the settings of the model on display
         self.model = None
@@ -380,18 +371,11 @@ class TrainingExplorer(_Explorer):
             elif name == "batch_size":
                 value = check_int(value, "batch_size")
             elif name == "optimizer":
-                if not isinstance(value, str):
-                    raise TypeError(f"optimizer: expected one of {', '.join(_optim.NAMES)} (a name), "
-                                    f"got {value!r}")
-                value = _optim.get(value, "optimizer").name
+                value = _name_of(value, "optimizer", _optim.NAMES)
             elif name == "regularization":
-                key = "none" if value is None else value.strip().lower() if isinstance(value, str) else None
-                if key not in self.REGULARIZATIONS:
-                    raise ValueError(f"regularization: expected one of "
-                                     f"{', '.join(map(repr, self.REGULARIZATIONS))}, got {value!r}")
-                value = key
+                value = _name_of("none" if value is None else value, "regularization", self.REGULARIZATIONS)
             elif name == "lam":
-                value = L1(value).lam   # L1 checks: a finite number >= 0, message names lam
+                value = check_real(value, "lam", low=0)
             new[name] = value
         return new
 
@@ -505,3 +489,92 @@ class TrainingExplorer(_Explorer):
         columns = [widgets.VBox([controls[n] for n in ("learning_rate", "batch_size", "lam")]),
                    widgets.VBox([controls[n] for n in ("optimizer", "regularization")])]
         return widgets.VBox([widgets.HBox(columns), self._out])
+
+
+class SweepExplorer:
+    """Pick one configuration of a sweep and see its curves against the others'.
+
+    Left panel: training loss (solid) and validation loss (dashed) of the chosen configuration,
+    over every configuration's validation loss in grey. Right panel: its training and
+    validation accuracy, the same way. With several seeds each curve is the mean over the seeds
+    (:meth:`ffnn.experiments.Results.history`). Drive it with :meth:`show`; :meth:`widget` adds
+    a dropdown.
+
+    Introduced in the Experiments chapter.
+    """
+
+    def __init__(self, results, selected=0):
+        if not isinstance(results, Results):
+            raise TypeError(f"results: expected the Results of ffnn.experiments.sweep, got {type(results).__name__}")
+        self.results = results
+        self.labels = list(results.labels)
+        self.histories = {label: results.history(label) for label in self.labels}
+        self.summary = {label: row for label, row in zip(self.labels, results.summary().rows)}
+        self._out = self._dropdown = None
+        self._build_figure()
+        self.show(selected)
+
+    def _build_figure(self):
+        self.figure = Figure(figsize=(8.0, 3.3), layout="constrained")
+        self.loss_ax, self.acc_ax = self.figure.subplots(1, 2)
+        has_acc = any("accuracy" in h for h in self.histories.values())
+        for label, h in self.histories.items():
+            x = np.arange(1, h.epochs + 1)
+            self.loss_ax.plot(x, h.get("val_loss", h.get("loss", [])), color="0.8", lw=1)
+            if has_acc:
+                self.acc_ax.plot(x, h.get("val_accuracy", h.get("accuracy", [])), color="0.8", lw=1)
+        lines = {}
+        for ax, metric in ((self.loss_ax, "loss"), (self.acc_ax, "accuracy")):
+            lines[metric] = ax.plot([], [], color="tab:blue", lw=2, label="training")[0]
+            lines["val_" + metric] = ax.plot([], [], color="tab:orange", lw=2, ls="--", label="validation")[0]
+            ax.set_xlabel("epoch")
+        self.lines = lines
+        losses = [v for h in self.histories.values() for k in ("loss", "val_loss") for v in h.get(k, [])]
+        if losses and min(losses) > 0 and max(losses) / min(losses) > 10:
+            self.loss_ax.set_yscale("log")
+        self.loss_ax.set_ylabel("loss")
+        self.acc_ax.set_ylabel("accuracy")
+        self.loss_ax.legend(loc="upper right", fontsize="small")
+        if not has_acc:
+            self.acc_ax.set_visible(False)
+
+    @property
+    def selected(self):
+        """The label of the configuration being shown."""
+        return self._selected
+
+    def show(self, which):
+        """Show configuration ``which`` (its label, or its index in :attr:`labels`); return the Figure."""
+        if is_int(which):
+            if not -len(self.labels) <= which < len(self.labels):
+                raise ValueError(f"which: index {which} is out of range for {len(self.labels)} configurations")
+            which = self.labels[which]
+        if which not in self.histories:
+            raise ValueError(f"which: {which!r} is not a configuration of this sweep; expected an index or "
+                             f"one of: {'; '.join(self.labels)}")
+        self._selected = which
+        h = self.histories[which]
+        x = np.arange(1, h.epochs + 1)
+        for key, line in self.lines.items():
+            values = h.get(key)
+            line.set_data((x, values) if values is not None else ([], []))
+        for ax in (self.loss_ax, self.acc_ax):
+            ax.relim()
+            ax.autoscale_view()
+        acc = format_metric("test_accuracy", self.summary[which].get("test_accuracy"))
+        self.figure.suptitle(f"{which}   (test accuracy {acc})", fontsize="medium")
+        if self._dropdown is not None and self._dropdown.value != which:
+            self._dropdown.value = which
+        if self._out is not None:
+            self._out.outputs = (_png_output(self.figure),)
+        return self.figure
+
+    def widget(self):
+        """An ipywidgets dropdown of the configurations above the figure; choosing one calls :meth:`show`."""
+        widgets = _import_ipywidgets()
+        self._dropdown = widgets.Dropdown(options=self.labels, value=self.selected, description="run",
+                                          layout=widgets.Layout(width="auto"))
+        self._out = widgets.Output()
+        self._dropdown.observe(lambda change: self.show(change["new"]), names="value")
+        self.show(self.selected)
+        return widgets.VBox([self._dropdown, self._out])

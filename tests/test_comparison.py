@@ -1,7 +1,7 @@
 """Tests for ffnn.comparison: the translation to MLPClassifier and the side-by-side comparison.
 
-Everything runs on scikit-learn's 8x8 digits (or a slice of them), a few epochs, so the file takes
-seconds.
+Everything runs on scikit-learn's 8x8 digits (or a slice of them) for a few epochs, so every run
+is small.
 """
 import matplotlib
 
@@ -12,16 +12,10 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn import experiments
 from ffnn.comparison import compare_with_sklearn, confusion_matrix, to_sklearn_params
 from ffnn.experiments import load_data
 
 pytest.importorskip("sklearn")
-
-
-def test_experiments_offers_the_comparison_too():
-    assert experiments.compare_with_sklearn is compare_with_sklearn
-    assert experiments.to_sklearn_params is to_sklearn_params
 
 
 def test_to_sklearn_params_translates_the_configuration():
@@ -46,6 +40,8 @@ def test_to_sklearn_params_translates_the_configuration():
     ({"init": "he_normal"}, "init"),
     ({"activation": "gelu"}, "activation"),
     ({"loss": "mse"}, "loss"),
+    ({"output": "sigmoid"}, "loss"),
+    ({"loss": "hinge"}, "loss: unknown loss"),
     ({"patience": 2}, "patience"),
     ({"layer_sizes": [64, 10]}, "layer_sizes"),
     ({"learnin_rate": 0.1}, "learnin_rate"),
@@ -95,6 +91,8 @@ def test_compare_with_sklearn_on_digits():
         assert run["test_accuracy"] == np.mean(run["y_pred"] == data.y_test)
         assert c.history(lib).epochs == 15 and run["train_time"] > 0
     assert abs(c.accuracy_gap) <= 0.03
+    h = c.history("ffnn")
+    np.testing.assert_allclose(h["val_loss"], np.mean([r["history"]["val_loss"] for r in c.runs["ffnn"]], axis=0))
     per_class = c.per_class()
     assert len(per_class) == 10
     C = c.confusion("ffnn")
@@ -105,6 +103,21 @@ def test_compare_with_sklearn_on_digits():
 
 @pytest.mark.parametrize("y_true, y_pred, argname", [([0, 1], [0, 3], "y_pred"), ([0, -1], [0, 1], "y_true")])
 def test_confusion_matrix_rejects_out_of_range_labels(y_true, y_pred, argname):
-    # y_pred=3 with 3 classes used to be counted silently as (true 1, predicted 0)
+    # a flat bincount would count y_pred=3 with 3 classes as (true 1, predicted 0)
     with pytest.raises(ValueError, match=argname):
         confusion_matrix(y_true, y_pred, 3)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"seeds": []}, ValueError, "seeds: expected at least one seed"),
+    ({"seeds": [-1]}, ValueError, r"seeds\[0\]: expected an integer >= 0"),
+    ({"seeds": 0.5}, TypeError, "seeds: expected an integer or a list of integers"),
+    ({"n_jobs": 0}, ValueError, "n_jobs: expected a non-zero integer"),
+    ({"data": (1, 2, 3, 4)}, TypeError, "data: expected"),
+])
+def test_compare_with_sklearn_rejects_bad_arguments(kwargs, error, match):
+    args = {"config": {"init": "xavier_uniform", "epochs": 1}, "data": load_data("digits", n_train=50),
+            **kwargs}
+    with pytest.raises(error, match=match):
+        compare_with_sklearn(**args)
+

@@ -260,7 +260,7 @@ def test_broken_data_dir_is_an_error_not_a_fallback(tmp_path, monkeypatch):
 
 
 def test_data_dir_type_is_checked():
-    with pytest.raises(TypeError, match="data_dir must be a path"):
+    with pytest.raises(TypeError, match=r"^data_dir: expected a path \(str or os.PathLike\), got int"):
         datasets.load_mnist(data_dir=123)
 
 
@@ -346,19 +346,25 @@ def test_one_hot_values():
     np.testing.assert_array_equal(datasets.one_hot([4, 1]).argmax(axis=1), [4, 1])
 
 
-@pytest.mark.parametrize("y, n_classes, match", [
-    ([0, 1.5], None, r"y must hold integer labels, got non-integer values such as 1.5"),
-    ([0, -1], None, r"y must hold labels >= 0, got -1"),
-    (["a", "b"], None, r"y must hold integer labels, got dtype"),
-    ([True, False], None, r"y must hold integer labels"),
-    ([[0], [1]], None, r"y must be a 1-D array"),
-    ([0, np.nan], None, r"y must hold integer labels"),
-    ([0, 3], 3, r"n_classes=3 is too small for label 3"),
-    ([0, 1], 0, r"n_classes must be a positive int"),
-    ([0, 1], 2.0, r"n_classes must be a positive int"),
+def test_one_hot_is_the_one_in_losses():
+    from ffnn import losses
+    assert datasets.one_hot is losses.one_hot and "one_hot" in datasets.__all__
+
+
+@pytest.mark.parametrize("y, n_classes, exc, match", [
+    ([0, 1.5], None, ValueError, r"^y: expected integer labels, got non-integer values such as 1.5"),
+    ([0, -1], None, ValueError, r"^y: expected labels >= 0, got -1"),
+    (["a", "b"], None, TypeError, r"^y: expected integer labels, got an array of dtype <U1"),
+    ([True, False], None, TypeError, r"^y: expected integer labels, got an array of dtype bool"),
+    ([[0], [1]], None, ValueError, r"^y: expected a 1-D array"),
+    ([0, np.nan], None, ValueError, r"^y: expected integer labels, got non-integer values such as nan"),
+    ([0, 3], 3, ValueError, r"^y: expected labels in 0\.\.2 for n_classes=3, got label 3"),
+    ([0, 1], 0, ValueError, r"^n_classes: expected an integer >= 1, got 0"),
+    ([0, 1], 2.0, TypeError, r"^n_classes: expected an integer, got 2\.0"),
+    ([0, 1], True, TypeError, r"^n_classes: expected an integer, got True"),
 ])
-def test_one_hot_validation(y, n_classes, match):
-    with pytest.raises(ValueError, match=match):
+def test_one_hot_validation(y, n_classes, exc, match):
+    with pytest.raises(exc, match=match):
         datasets.one_hot(y, n_classes)
 
 
@@ -384,9 +390,10 @@ def test_load_digits_split_is_stratified_scaled_and_deterministic():
     assert not np.array_equal(datasets.load_digits(random_state=1)[1], y_train)
 
 
-@pytest.mark.parametrize("test_size", [0, 1, 1.5, "0.2", True])
-def test_load_digits_checks_test_size(test_size):
-    with pytest.raises(ValueError, match="test_size"):
+@pytest.mark.parametrize("test_size, exc", [(0, ValueError), (1, ValueError), (1.5, ValueError),
+                                             (float("nan"), ValueError), ("0.2", TypeError), (True, TypeError)])
+def test_load_digits_checks_test_size(test_size, exc):
+    with pytest.raises(exc, match=r"^test_size: expected a number in \(0, 1\), got"):
         datasets.load_digits(test_size=test_size)
 
 

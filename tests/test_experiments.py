@@ -1,8 +1,8 @@
-"""Tests for ffnn.experiments: sweeps, their tables and the explorer widget.
+"""Tests for ffnn.experiments: the data split, sweeps and their results.
 
-Everything runs on scikit-learn's 8x8 digits (or a slice of them), a few epochs, so the file takes
-seconds. Each check compares numbers: rows against the models they came from, serial against
-parallel, ffnn's update against scikit-learn's.
+Everything runs on scikit-learn's 8x8 digits (or a slice of them) for a few epochs, so every run
+is small. Each check compares numbers: rows against the models they came from, serial against
+parallel.
 """
 import math
 import sys
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn.experiments import DEFAULTS, KEYS, Results, SweepExplorer, Table, load_data, sweep
+from ffnn.experiments import Results, load_data, mean_history, sweep
 
 BASE = {"hidden": [16], "epochs": 3, "batch_size": 32, "learning_rate": 0.1}
 
@@ -50,6 +50,15 @@ def test_load_data_holds_out_a_seeded_validation_set():
                                              ({"n_train": -1}, "n_train")])
 def test_load_data_rejects_bad_arguments(kwargs, argname):
     with pytest.raises(ValueError, match=argname):
+        load_data(**{"name": "digits", **kwargs})
+
+
+@pytest.mark.parametrize("kwargs, match", [({"name": 3}, "name: expected one of"),
+                                           ({"n_val": 20.0}, "n_val: expected an integer"),
+                                           ({"n_train": True}, "n_train: expected an integer"),
+                                           ({"seed": "0"}, "seed: expected an integer")])
+def test_load_data_rejects_wrong_types(kwargs, match):
+    with pytest.raises(TypeError, match=match):
         load_data(**{"name": "digits", **kwargs})
 
 
@@ -168,8 +177,10 @@ def test_bad_configurations_raise_value_errors_naming_the_key(digits, base, grid
     ({"grid": "epochs"}, TypeError, "grid"),
     ({"data": (1, 2, 3)}, TypeError, "data"),
     ({"seeds": []}, ValueError, "seeds"),
-    ({"seeds": [-1]}, ValueError, "seeds"),
+    ({"seeds": [-1]}, ValueError, r"seeds\[0\]: expected an integer >= 0"),
+    ({"seeds": [0, 1.5]}, TypeError, r"seeds\[1\]: expected an integer"),
     ({"n_jobs": 0}, ValueError, "n_jobs"),
+    ({"n_jobs": 2.0}, TypeError, "n_jobs"),
     ({"measure": 3}, TypeError, "measure"),
 ])
 def test_bad_sweep_arguments(digits, kwargs, error, match):
@@ -196,25 +207,14 @@ def test_measure_adds_columns(digits):
     assert r.table.columns[-2:] == ["penalty", "sum_W2"]
 
 
-# ---------------------------------------------------------------------------- tables
-def test_table_formats_by_column_and_shows_mean_pm_std():
-    rows = [{"lr": 0.1, "epochs": 5, "test_loss": 0.123456, "test_accuracy": (0.9712, 0.0011),
-             "train_time": 1.234},
-            {"lr": 1.0, "epochs": 5, "test_loss": math.nan, "test_accuracy": 0.1, "train_time": 0.5}]
-    t = Table(rows, ["lr", "epochs", "test_loss", "test_accuracy", "train_time"], "caption", ["lr"])
-    assert t.to_markdown() == (
-        "| lr | epochs | test_loss | test_accuracy | train_time |\n"
-        "|:---|---:|---:|---:|---:|\n"
-        "| 0.1 | 5 | 0.1235 | 97.12 ± 0.11 % | 1.23 s |\n"
-        "| 1 | 5 | — | 10.00 % | 0.50 s |")
-    html = t._repr_html_()
-    assert html.count("<tr>") == 3 and ">caption</caption>" in html and "97.12 ± 0.11 %" in html
-    assert html.count("<td") == 10 and html.count("text-align:right") == 4 * 3
-    text = repr(t).splitlines()
-    assert text[0] == "caption" and text[1].split() == t.columns and set(text[2]) <= {"-", " "}
-    assert t["test_accuracy"] == [0.9712, 0.1]
-    with pytest.raises(KeyError, match="nope"):
-        t["nope"]
+# ---------------------------------------------------------------------------- results
+def test_mean_history_averages_each_epoch_up_to_the_shortest_run():
+    a = ffnn.History(loss=[1.0, 0.5, 0.25], val_loss=[2.0, 1.0, 0.5])
+    b = ffnn.History(loss=[3.0, 1.5], val_loss=[4.0, 3.0])
+    mean = mean_history([a, b])
+    assert isinstance(mean, ffnn.History) and mean.epochs == 2
+    assert mean == {"loss": [2.0, 1.0], "val_loss": [3.0, 2.0]}
+    assert mean_history([a]) == a
 
 
 def test_results_show_the_summary(small_sweep):
@@ -235,62 +235,15 @@ def test_plot_curves_draws_every_configuration(small_sweep):
     matplotlib.pyplot.close(fig)
 
 
-# ---------------------------------------------------------------------------- explorer
-def test_explorer_lines_carry_the_chosen_history(small_sweep):
-    e = SweepExplorer(small_sweep)
-    assert e.selected == small_sweep.labels[0]
-    fig = e.show(2)
-    assert e.selected == small_sweep.labels[2] and fig is e.figure
-    h = small_sweep.history(small_sweep.labels[2])
-    for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
-        np.testing.assert_allclose(e.lines[key].get_ydata(), h[key])
-        np.testing.assert_array_equal(e.lines[key].get_xdata(), [1, 2, 3])
-    e.show("learning_rate=0.05, activation=tanh")
-    np.testing.assert_allclose(e.lines["val_loss"].get_ydata(),
-                               small_sweep.history("learning_rate=0.05, activation=tanh")["val_loss"])
-    acc = small_sweep.metric("test_accuracy")["learning_rate=0.05, activation=tanh"]
-    assert f"{100 * acc:.2f}" in fig._suptitle.get_text()
-    # one grey line per configuration behind the chosen one
-    assert len(e.loss_ax.get_lines()) == 4 + 2
-
-
-@pytest.mark.parametrize("which", [4, -5, "nope", "learning_rate=0.05"])
-def test_explorer_rejects_unknown_configurations(small_sweep, which):
-    with pytest.raises(ValueError, match="which"):
-        SweepExplorer(small_sweep).show(which)
-
-
-def test_explorer_widget_follows_the_dropdown(small_sweep):
-    pytest.importorskip("ipywidgets")
-    e = SweepExplorer(small_sweep, selected=1)
-    box = e.widget()
-    dropdown, out = box.children
-    assert list(dropdown.options) == small_sweep.labels and dropdown.value == small_sweep.labels[1]
-    assert out.outputs[0]["data"]["image/png"]
-    dropdown.value = small_sweep.labels[3]
-    assert e.selected == small_sweep.labels[3]
-    np.testing.assert_allclose(e.lines["loss"].get_ydata(), small_sweep.history(small_sweep.labels[3])["loss"])
-    e.show(0)  # code moves the dropdown too
-    assert dropdown.value == small_sweep.labels[0]
-
-
-def test_explorer_needs_results():
-    with pytest.raises(TypeError, match="results"):
-        SweepExplorer({"loss": [1.0]})
-
-
-def test_keys_and_defaults_are_consistent():
-    assert set(DEFAULTS) <= set(KEYS)
+def test_public_names_are_documented():
     assert isinstance(sweep.__doc__, str) and isinstance(Results.__doc__, str)
 
 
 def test_a_run_that_diverges_in_its_first_epoch_can_still_be_plotted(digits):
     r = sweep({**BASE, "loss": "mse"}, {"learning_rate": [1e-3, 1e6]}, digits, n_jobs=1)
     assert r.rows[1]["status"] == "diverged" and r.rows[1]["epochs"] == 0
-    # plot_curves used to raise ValueError and SweepExplorer KeyError('loss') for the empty history
+    # the configuration without a single epoch has no curve, and the other one still has its own
     (ax,) = r.plot_curves().axes
     assert {line.get_label() for line in ax.get_lines()} == {"learning_rate=0.001 (training)",
                                                             "learning_rate=0.001 (validation)"}
-    e = SweepExplorer(r, selected=1)
-    assert e.selected == "learning_rate=1e+06" and len(e.lines["loss"].get_xdata()) == 0
-    np.testing.assert_allclose(e.show(0).axes[0].get_lines()[0].get_ydata(), r.history(r.labels[0])["val_loss"])
+    assert r.history("learning_rate=1e+06").epochs == 0

@@ -75,6 +75,16 @@ def test_own_seed_overrides_the_generator():
     assert repr(init.Uniform(-1, 1, seed=3)) == "Uniform(low=-1.0, high=1.0, seed=3)"
 
 
+def test_numpy_scalars_are_accepted_and_stored_as_python_numbers():
+    a = init.HeNormal(seed=np.int64(7))
+    assert a.seed == 7 and type(a.seed) is int  # get_config stays JSON-friendly
+    np.testing.assert_array_equal(a(4, 3), init.HeNormal(seed=7)(4, 3))
+    assert init.HeNormal()(np.int32(4), np.uint8(3)).shape == (4, 3)
+    u = init.Uniform(np.float32(-1.0), np.int64(2))
+    assert u.get_config() == {"low": -1.0, "high": 2.0, "seed": None} and type(u.high) is float
+    assert init.Normal(0.0, 0).get_config()["variance"] == 0.0  # a variance of 0 is allowed
+
+
 @pytest.mark.parametrize("alias, name", [("glorot_uniform", "xavier_uniform"), ("kaiming_normal", "he_normal"),
                                          (" He_Uniform ", "he_uniform"), ("zero", "zeros")])
 def test_get_aliases(alias, name):

@@ -178,11 +178,68 @@ def test_graph_rejects_bad_arguments_naming_them(kwargs, argname):
         plot.graph(small_model(), **kwargs)
 
 
+@pytest.mark.parametrize("kwargs, argname", [
+    ({"show": 1}, "show"),
+    ({"select": None}, "select"),
+    ({"max_neurons": 2.5}, "max_neurons"),
+    ({"max_neurons": True}, "max_neurons"),
+    ({"labels": 1}, "labels"),
+    ({"labels": None}, "labels"),
+    ({"neurons": {0.0: [0]}}, "neurons"),
+    ({"neurons": {0: [0.5, 1.0]}}, r"neurons\[0\]"),
+    ({"neurons": {0: [True]}}, r"neurons\[0\]"),
+])
+def test_graph_refuses_arguments_of_the_wrong_type_naming_them(kwargs, argname):
+    with pytest.raises(TypeError, match=rf"^{argname}: expected"):
+        plot.graph(small_model(), **kwargs)
+
+
 def test_graph_needs_a_model():
-    with pytest.raises(TypeError, match="model"):
+    with pytest.raises(TypeError, match=r"^model: expected an ffnn\.FFNN \(an object with layers, "
+                                        r"parameters\(\) and gradients\(\)\), got list"):
         plot.graph([[1.0, 2.0]])
+    with pytest.raises(TypeError, match="^model: .*got int"):
+        plot.select_neurons(3)
     with pytest.raises(TypeError, match="neurons"):
         plot.graph(small_model(), neurons=[0, 1])
+
+
+class _DuckModel:
+    """layers, parameters() and gradients() and nothing else of ffnn.FFNN."""
+
+    def __init__(self, model):
+        self.layers = model.layers
+
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def gradients(self):
+        return [d for layer in self.layers for d in layer.gradients()]
+
+
+def test_pictures_need_only_layers_parameters_and_gradients():
+    model = small_model()
+    duck = _DuckModel(model)
+    np.testing.assert_array_equal(edges_of(plot.graph(duck)).get_array(), edges_of(plot.graph(model)).get_array())
+    assert texts(plot.graph(duck), "layer_label") == texts(plot.graph(model), "layer_label")
+    assert [bar_heights(ax).tolist() for ax in plot.weights(duck).axes] == \
+        [bar_heights(ax).tolist() for ax in plot.weights(model).axes]
+    with_gradients(model)
+    assert len(plot.gradients(duck).axes) == len(model.layers)
+
+
+def test_plot_does_not_import_the_network():
+    # ffnn.FFNN's plot methods import ffnn.plot, so plot importing network (even lazily, inside a
+    # function) would be a cycle.
+    import ast
+    import inspect
+    names = set()
+    for node in ast.walk(ast.parse(inspect.getsource(plot))):
+        if isinstance(node, ast.ImportFrom):
+            names |= {node.module or ""} | {alias.name for alias in node.names}
+        elif isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+    assert not any("network" in name.split(".") or name == "FFNN" for name in names), names
 
 
 def test_graph_of_an_all_zero_network_still_draws():
@@ -270,10 +327,27 @@ def test_gradient_histograms_count_dW_not_W():
         assert "dW" in ax.get_title()
 
 
-@pytest.mark.parametrize("layers", [[2], [-3], [], [0, 5], [0.5], [True]])
+@pytest.mark.parametrize("layers", [[2], [-3], [], [0, 5], 2])
 def test_histograms_reject_bad_layer_indices_naming_layers(layers):
-    with pytest.raises(ValueError, match="layers"):
+    with pytest.raises(ValueError, match="^layers: "):
         plot.weights(small_model(), layers=layers)
+
+
+@pytest.mark.parametrize("layers", [[0.5], [True], [0, "1"], 1.0])
+def test_histograms_refuse_non_integer_layer_indices_naming_layers(layers):
+    with pytest.raises(TypeError, match="^layers: expected"):
+        plot.weights(small_model(), layers=layers)
+
+
+@pytest.mark.parametrize("kwargs, exc", [
+    ({"bins": 0}, ValueError), ({"bins": 10.0}, TypeError), ({"bins": True}, TypeError),
+    ({"stats": "yes"}, TypeError), ({"biases": 1}, TypeError), ({"log": None}, TypeError),
+    ({"sharex": "col"}, TypeError),
+])
+def test_histograms_check_bins_and_flags_naming_them(kwargs, exc):
+    (argname,) = kwargs
+    with pytest.raises(exc, match=f"^{argname}: expected"):
+        plot.weights(small_model(), **kwargs)
 
 
 def test_histograms_need_models():
@@ -331,6 +405,8 @@ def test_history_rejects_non_histories():
         plot.history({"run": {"val_loss": [1.0]}})
     with pytest.raises(ValueError, match="loss"):
         plot.history(ffnn.History())
+    with pytest.raises(TypeError, match="^logy: expected True or False"):
+        plot.history({"loss": [1.0, 0.5]}, logy="log")
 
 
 # ---- autograd graph ---------------------------------------------------------------------------
@@ -393,6 +469,25 @@ def test_autograd_graph_rejects_non_values_and_huge_graphs():
         total = total + Value(float(i))
     with pytest.raises(ValueError, match="max_nodes"):
         plot.autograd_graph(total, max_nodes=20)
+    with pytest.raises(TypeError, match="^max_nodes: expected an integer"):
+        plot.autograd_graph(total, max_nodes=100.0)
+    with pytest.raises(ValueError, match="^max_nodes: expected an integer >= 1"):
+        plot.autograd_graph(total, max_nodes=0)
+    with pytest.raises(TypeError, match="^show_grad: expected True or False"):
+        plot.autograd_graph(total, show_grad="no")
+
+
+def test_autograd_graph_takes_its_order_from_autograd_topo_order(monkeypatch):
+    from ffnn import autograd
+    o, _ = neuron()
+    calls = []
+
+    def spy(root):
+        calls.append(root)
+        return autograd.topo_order(root)
+    monkeypatch.setattr(plot, "topo_order", spy)
+    plot.autograd_graph(o)
+    assert calls == [o]
 
 
 def test_history_accepts_numpy_arrays():

@@ -43,6 +43,15 @@ def test_zero_strength_is_a_no_op():
     np.testing.assert_array_equal(ffnn.L1(0.0).grad(W), 0.0)
 
 
+@pytest.mark.parametrize("lam, exc", [(-1e-9, ValueError), (float("inf"), ValueError), (float("nan"), ValueError),
+                                     ("0.1", TypeError), (None, TypeError), (True, TypeError)])
+def test_strength_is_checked(lam, exc):
+    for cls in (ffnn.L1, ffnn.L2):
+        with pytest.raises(exc, match=r"^lam: expected a number in \[0, inf\), got "):
+            cls(lam)
+    assert type(ffnn.L2(np.float32(0.5)).lam) is float
+
+
 def test_get_and_equality():
     assert regularization.get(None) is None
     reg = ffnn.L1(0.2)

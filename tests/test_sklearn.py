@@ -24,8 +24,8 @@ from ffnn.sklearn import FFNNClassifier, FFNNRegressor  # noqa: E402
 
 @pytest.fixture(autouse=True, scope="module")
 def one_blas_thread():
-    # These matrices are tiny: a second BLAS thread costs more than it saves, and on a busy
-    # 2-core machine it made a 128-wide fit 40x slower.
+    # These matrices are tiny: a second BLAS thread costs more in synchronisation than it saves,
+    # and on a busy machine it can dominate the run time of every test here.
     with threadpool_limits(1):
         yield
 
@@ -271,11 +271,18 @@ def test_float32_network():
     ({"activation": ["relu", "tanh"]}, ValueError, "activation: expected one name per hidden layer"),
     ({"activation": "swoosh"}, ValueError, "unknown activation"),
     ({"dtype": "int32"}, ValueError, "dtype: expected 'float32' or 'float64'"),
+    ({"dtype": "floaty"}, TypeError, "dtype: expected 'float32' or 'float64'"),
+    ({"hidden_layer_sizes": 8.0}, TypeError, "hidden_layer_sizes: expected an int or a tuple"),
+    ({"hidden_layer_sizes": (8, 2.5)}, TypeError, r"hidden_layer_sizes\[1\]: expected an integer"),
     ({"random_state": -1}, ValueError, "random_state"),
     ({"learning_rate": 0}, ValueError, "learning_rate"),
     ({"batch_size": 0}, ValueError, "batch_size"),
-    ({"early_stopping": True, "validation_fraction": 1.5}, ValueError, "validation_fraction"),
-    ({"optimizer": "rmsprop"}, ValueError, "optimizer: unknown optimizer"),
+    ({"early_stopping": True, "validation_fraction": 1.5}, ValueError,
+     r"^validation_fraction: expected a number in \(0, 1\), got 1\.5"),
+    ({"early_stopping": True, "validation_fraction": 0}, ValueError, "^validation_fraction: "),
+    ({"early_stopping": True, "validation_fraction": "0.1"}, TypeError, "^validation_fraction: expected a number"),
+    ({"early_stopping": "yes"}, TypeError, "^early_stopping: expected True or False"),
+    ({"optimizer": "lbfgs"}, ValueError, "optimizer: unknown optimizer 'lbfgs'"),
     ({"regularization": 0.1}, TypeError, "regularization: expected None"),
 ])
 def test_bad_parameters_name_themselves(params, error, match):

@@ -7,6 +7,8 @@ import pytest
 
 import ffnn
 from ffnn import activations, init, losses, optim, regularization
+from ffnn._validation import (check_array, check_bool, check_choice, check_int, check_positive, check_real,
+                              is_int, is_real)
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(6, 3))
@@ -79,11 +81,11 @@ CASES = [
     ("Y strings", lambda: fit(Y=np.array([["a", "b"]] * 6)), TypeError, r"Y: expected an array of numbers"),
     ("Y None", lambda: fit(Y=None), TypeError, r"Y: expected an array of numbers, got None"),
     ("labels too big", lambda: fit(clf_model(), Y=np.array([0, 1, 3, 0, 1, 2])), ValueError,
-     r"Y: class labels must be in 0\.\.2 for 3 outputs"),
+     r"Y: expected labels in 0\.\.2 for n_classes=3, got label 3"),
     ("labels negative", lambda: fit(clf_model(), Y=np.array([0, -1, 2, 0, 1, 2])), ValueError,
-     r"Y: class labels must be in 0\.\.2"),
+     r"Y: expected labels >= 0, got -1"),
     ("labels fractional", lambda: fit(clf_model(), Y=np.array([0, 1.5, 2, 0, 1, 2])), ValueError,
-     r"Y: integer class labels expected"),
+     r"Y: expected integer labels, got non-integer values such as 1\.5"),
     ("labels rows", lambda: fit(clf_model(), Y=Y_INT[:5]), ValueError, r"Y: expected 6 rows"),
     ("one-hot columns", lambda: fit(clf_model(), Y=np.eye(4)[[0, 1, 2, 3, 0, 1]]), ValueError,
      r"Y: expected shape \(N, 3\) to match the output layer or integer labels"),
@@ -124,41 +126,49 @@ CASES = [
     ("model seed", lambda: ffnn.FFNN([3, 2], seed=-1), ValueError, r"seed: expected an integer >= 0"),
     ("model seed type", lambda: ffnn.FFNN([3, 2], seed="0"), TypeError, r"seed: expected an integer"),
     ("rmsnorm type", lambda: ffnn.FFNN([3, 2], rmsnorm="yes"), TypeError, r"rmsnorm: expected True or False"),
-    ("eps", lambda: ffnn.FFNN([3, 2], eps=0), ValueError, r"eps: expected a finite positive number"),
+    ("eps", lambda: ffnn.FFNN([3, 2], eps=0), ValueError, r"eps: expected a number in \(0, inf\), got 0\.0"),
     ("regularization type", lambda: ffnn.FFNN([3, 2], regularization=0.1), TypeError,
      r"regularization: expected None, ffnn\.L1\(lam\) or ffnn\.L2\(lam\)"),
     ("regularization name", lambda: ffnn.FFNN([3, 2], regularization=("l3", 0.1)), ValueError,
      r"regularization: unknown regulariser 'l3'"),
     # --- regularisation strength
-    ("negative lam", lambda: ffnn.L2(-0.1), ValueError, r"lam: expected a non-negative"),
-    ("NaN lam", lambda: ffnn.L1(float("nan")), ValueError, r"lam: expected a finite non-negative number"),
-    ("lam type", lambda: ffnn.L1("0.1"), ValueError, r"lam: expected a finite"),
+    ("negative lam", lambda: ffnn.L2(-0.1), ValueError, r"lam: expected a number in \[0, inf\), got -0\.1"),
+    ("NaN lam", lambda: ffnn.L1(float("nan")), ValueError, r"lam: expected a number in \[0, inf\), got nan"),
+    ("inf lam", lambda: ffnn.L1(float("inf")), ValueError, r"lam: expected a number in \[0, inf\), got inf"),
+    ("lam type", lambda: ffnn.L1("0.1"), TypeError, r"lam: expected a number in \[0, inf\), got '0\.1'"),
+    ("lam bool", lambda: ffnn.L2(True), TypeError, r"lam: expected a number"),
+    ("lam via get", lambda: regularization.get(("l1", -1)), ValueError, r"lam: expected a number in \[0, inf\)"),
     # --- initialisers
     ("uniform low == high", lambda: init.Uniform(0.1, 0.1), ValueError, r"low, high: expected low < high"),
     ("uniform low > high", lambda: init.Uniform(1.0, -1.0), ValueError, r"low, high: expected low < high"),
-    ("uniform inf", lambda: init.Uniform(-np.inf, 1.0), ValueError, r"low: expected a finite real number"),
-    ("normal negative variance", lambda: init.Normal(0.0, -1.0), ValueError, r"variance: expected a non-negative"),
-    ("normal NaN mean", lambda: init.Normal(float("nan"), 1.0), ValueError, r"mean: expected a finite"),
-    ("init seed negative", lambda: init.HeNormal(seed=-3), ValueError, r"seed: expected None or a non-negative"),
-    ("init seed float", lambda: init.Normal(seed=1.5), ValueError, r"seed: expected None or a non-negative"),
-    ("init seed str", lambda: init.Uniform(seed="1"), ValueError, r"seed: expected None or a non-negative"),
-    ("init seed bool", lambda: init.XavierUniform(seed=True), ValueError, r"seed: expected None"),
-    ("init n_in", lambda: init.HeNormal()(0, 3), ValueError, r"n_in: expected a positive integer"),
-    ("init n_out", lambda: init.HeNormal()(3, 2.0), ValueError, r"n_out: expected a positive integer"),
+    ("uniform inf", lambda: init.Uniform(-np.inf, 1.0), ValueError, r"low: expected a number in \(-inf, inf\), got -inf"),
+    ("uniform high str", lambda: init.Uniform(0.0, "1"), TypeError, r"high: expected a number"),
+    ("normal negative variance", lambda: init.Normal(0.0, -1.0), ValueError,
+     r"variance: expected a number in \[0, inf\), got -1\.0"),
+    ("normal NaN mean", lambda: init.Normal(float("nan"), 1.0), ValueError, r"mean: expected a number in \(-inf, inf\), got nan"),
+    ("normal mean None", lambda: init.Normal(None), TypeError, r"mean: expected a number"),
+    ("init seed negative", lambda: init.HeNormal(seed=-3), ValueError, r"seed: expected an integer >= 0, got -3"),
+    ("init seed float", lambda: init.Normal(seed=1.5), TypeError, r"seed: expected an integer, got 1\.5"),
+    ("init seed str", lambda: init.Uniform(seed="1"), TypeError, r"seed: expected an integer, got '1'"),
+    ("init seed bool", lambda: init.XavierUniform(seed=True), TypeError, r"seed: expected an integer, got True"),
+    ("init n_in", lambda: init.HeNormal()(0, 3), ValueError, r"n_in: expected an integer >= 1, got 0"),
+    ("init n_out", lambda: init.HeNormal()(3, 2.0), TypeError, r"n_out: expected an integer, got 2\.0"),
     # --- fit arguments
     ("batch_size 0", lambda: fit(batch_size=0), ValueError, r"batch_size: expected an integer >= 1, got 0"),
     ("batch_size negative", lambda: fit(batch_size=-4), ValueError, r"batch_size: expected an integer >= 1"),
     ("batch_size float", lambda: fit(batch_size=8.0), TypeError, r"batch_size: expected an integer"),
-    ("learning_rate 0", lambda: fit(learning_rate=0), ValueError, r"learning_rate: expected a finite positive"),
-    ("learning_rate negative", lambda: fit(learning_rate=-0.1), ValueError, r"learning_rate: expected a finite"),
+    ("learning_rate 0", lambda: fit(learning_rate=0), ValueError, r"learning_rate: expected a number in \(0, inf\), got 0"),
+    ("learning_rate negative", lambda: fit(learning_rate=-0.1), ValueError,
+     r"learning_rate: expected a number in \(0, inf\), got -0\.1"),
     ("learning_rate NaN", lambda: fit(learning_rate=float("nan")), ValueError, r"learning_rate: expected"),
     ("learning_rate inf", lambda: fit(learning_rate=float("inf")), ValueError, r"learning_rate: expected"),
-    ("learning_rate str", lambda: fit(learning_rate="0.1"), TypeError, r"learning_rate: expected a positive"),
+    ("learning_rate str", lambda: fit(learning_rate="0.1"), TypeError,
+     r"learning_rate: expected a number in \(0, inf\), got '0\.1'"),
     ("epochs negative", lambda: fit(epochs=-1), ValueError, r"epochs: expected an integer >= 0, got -1"),
     ("epochs float", lambda: fit(epochs=2.5), TypeError, r"epochs: expected an integer"),
-    ("verbose", lambda: fit(verbose=3), ValueError, r"verbose: expected 0, 1 or 2"),
-    ("unknown optimizer", lambda: fit(optimizer="rmsprop"), ValueError,
-     r"optimizer: unknown optimizer 'rmsprop'; expected one of sgd, momentum, adam"),
+    ("verbose", lambda: fit(verbose=3), ValueError, r"verbose: expected an integer in 0\.\.2, got 3"),
+    ("unknown optimizer", lambda: fit(optimizer="lbfgs"), ValueError,
+     r"optimizer: unknown optimizer 'lbfgs'; expected one of sgd, momentum, "),
     ("optimizer type", lambda: fit(optimizer=0.1), TypeError, r"optimizer: expected an optimizer name"),
     ("patience without validation", lambda: fit(patience=3), ValueError,
      r"patience: early stopping watches val_loss, so validation_data is required"),
@@ -170,13 +180,13 @@ CASES = [
     ("validation Y", lambda: fit(validation_data=(X, Y_REG[:2])), ValueError,
      r"validation_data\[1\]: expected 6 rows"),
     ("validation labels", lambda: fit(clf_model(), Y=Y_INT, validation_data=(X, Y_INT + 1)), ValueError,
-     r"validation_data\[1\]: class labels must be in 0\.\.2"),
+     r"validation_data\[1\]: expected labels in 0\.\.2 for n_classes=3, got label 3"),
     # --- optimisers and gradcheck
     ("momentum beta", lambda: optim.Momentum(beta=1.0), ValueError, r"beta: expected a number in \[0, 1\)"),
     ("adam beta1", lambda: optim.Adam(beta1=-0.1), ValueError, r"beta1: expected a number in \[0, 1\)"),
     ("adam beta2", lambda: optim.Adam(beta2=1), ValueError, r"beta2: expected a number in \[0, 1\)"),
-    ("adam eps", lambda: optim.Adam(eps=0.0), ValueError, r"eps: expected a positive number"),
-    ("gradcheck h", lambda: ffnn.gradcheck(reg_model(), X, Y_REG, h=0), ValueError, r"h: expected a finite positive"),
+    ("adam eps", lambda: optim.Adam(eps=0.0), ValueError, r"eps: expected a number in \(0, inf\), got 0\.0"),
+    ("gradcheck h", lambda: ffnn.gradcheck(reg_model(), X, Y_REG, h=0), ValueError, r"h: expected a number in \(0, inf\), got 0\.0"),
     ("gradcheck X", lambda: ffnn.gradcheck(reg_model(), X[:, :1], Y_REG), ValueError, r"X: expected 3 features"),
     # --- registries called directly
     ("activations.get", lambda: activations.get("sigmoidal"), ValueError, r"activation: unknown activation"),
@@ -234,7 +244,6 @@ def test_huge_learning_rate_raises_divergence_error(make, Y):
 def test_check_array_finds_any_non_finite_entry(dtype, bad, where):
     # check_array sums rows with a matrix product first; every kind of bad entry, anywhere, must
     # still be refused (NaN and ±inf propagate through it; inf - inf in one row gives NaN)
-    from ffnn._validation import check_array
     arr = np.random.default_rng(1).normal(size=(300, 50)).astype(dtype)
     if isinstance(bad, str):
         arr[where[0], where[1]], arr[where[0], (where[1] + 1) % 50] = np.inf, -np.inf
@@ -248,8 +257,81 @@ def test_check_array_finds_any_non_finite_entry(dtype, bad, where):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_check_array_accepts_huge_finite_values_whose_sum_overflows(dtype):
-    from ffnn._validation import check_array
     big = np.finfo(dtype).max
     arr = np.full((4, 3), big, dtype=dtype)
     arr[1] = -big  # row sums overflow to +inf and -inf, the total to NaN: still all finite
     np.testing.assert_array_equal(check_array(arr, dtype=dtype), arr)
+
+
+# ----------------------------------------------------------------------------- the shared checks
+@pytest.mark.parametrize("value, expected", [(3, True), (np.int64(3), True), (np.uint8(0), True), (True, False),
+                                             (np.bool_(True), False), (3.0, False), ("3", False), (None, False)])
+def test_is_int_refuses_bools_and_floats(value, expected):
+    assert is_int(value) is expected
+
+
+@pytest.mark.parametrize("value, expected", [(3, True), (2.5, True), (np.float32(1.5), True), (np.int64(2), True),
+                                             (float("nan"), True), (True, False), (np.bool_(False), False),
+                                             ("1.0", False), (1 + 2j, False), (None, False)])
+def test_is_real_refuses_bools_strings_and_complex(value, expected):
+    assert is_real(value) is expected
+
+
+def test_check_int_bounds_and_types():
+    assert check_int(1, "n") == 1 and type(check_int(np.int64(5), "n")) is int
+    assert check_int(0, "n", minimum=0) == 0 and check_int(2, "n", minimum=0, maximum=2) == 2
+    with pytest.raises(ValueError, match=r"^n: expected an integer >= 1, got 0$"):
+        check_int(0, "n")
+    with pytest.raises(ValueError, match=r"^n: expected an integer in 0\.\.2, got 3$"):
+        check_int(3, "n", minimum=0, maximum=2)
+    with pytest.raises(ValueError, match=r"^n: expected an integer in 0\.\.2, got -1$"):
+        check_int(-1, "n", minimum=0, maximum=2)
+    for bad in (1.0, "1", True, np.bool_(True), None):
+        with pytest.raises(TypeError, match=r"^n: expected an integer, got "):
+            check_int(bad, "n")
+
+
+@pytest.mark.parametrize("kwargs, inside, outside, interval", [
+    ({}, [-1e300, 0, 1e300], [], r"\(-inf, inf\)"),
+    ({"low": 0}, [0, 5], [-1e-12], r"\[0, inf\)"),
+    ({"low": 0, "low_open": True}, [1e-300, 5], [0, -1], r"\(0, inf\)"),
+    ({"high": 1}, [-5, 1], [1.0000001], r"\(-inf, 1\]"),
+    ({"high": 1, "high_open": True}, [-5, 0.999], [1], r"\(-inf, 1\)"),
+    ({"low": 0, "high": 1}, [0, 0.5, 1], [-0.1, 1.1], r"\[0, 1\]"),
+    ({"low": 0, "high": 1, "low_open": True, "high_open": True}, [1e-9, 0.5], [0, 1], r"\(0, 1\)"),
+    ({"low": 0, "high": 1, "high_open": True}, [0, 0.5], [1], r"\[0, 1\)"),
+])
+def test_check_real_open_and_closed_intervals(kwargs, inside, outside, interval):
+    for value in inside:
+        assert check_real(value, "x", **kwargs) == value and type(check_real(value, "x", **kwargs)) is float
+    for value in [*outside, float("nan"), float("inf"), float("-inf")]:
+        with pytest.raises(ValueError, match=rf"^x: expected a number in {interval}, got "):
+            check_real(value, "x", **kwargs)
+    for value in ("0.5", True, np.bool_(False), None, 0.5j, [0.5]):
+        with pytest.raises(TypeError, match=rf"^x: expected a number in {interval}, got "):
+            check_real(value, "x", **kwargs)
+
+
+def test_check_positive_is_the_open_half_line():
+    assert check_positive(1e-300, "lr") == 1e-300
+    for value in (0, -1.0, float("inf")):
+        with pytest.raises(ValueError, match=r"^lr: expected a number in \(0, inf\)"):
+            check_positive(value, "lr")
+    with pytest.raises(TypeError, match="^lr: "):
+        check_positive("1", "lr")
+
+
+def test_check_bool_takes_only_bools():
+    assert check_bool(True, "flag") is True and check_bool(np.bool_(False), "flag") is False
+    for bad in (1, 0, "yes", None, 1.0):
+        with pytest.raises(TypeError, match=r"^flag: expected True or False, got "):
+            check_bool(bad, "flag")
+
+
+def test_check_choice_type_then_value():
+    assert check_choice("b", "mode", ("a", "b")) == "b"
+    with pytest.raises(ValueError, match=r"^mode: expected one of 'a', 'b', got 'c'$"):
+        check_choice("c", "mode", ("a", "b"))
+    for bad in (None, 1, ["a"]):
+        with pytest.raises(TypeError, match=r"^mode: expected one of 'a', 'b', got "):
+            check_choice(bad, "mode", ("a", "b"))
