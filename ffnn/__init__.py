@@ -9,7 +9,7 @@ on first use, so ``import ffnn`` stays fast and scikit-learn / ipywidgets stay o
 """
 import importlib
 
-from . import activations, init, losses, optim, regularization
+from . import activations, init, losses, optim, regularization, schedules
 from .gradcheck import gradcheck
 from .history import History
 from .layers import Dense
@@ -23,7 +23,7 @@ load = FFNN.load
 _LAZY = ("autograd", "comparison", "config", "datasets", "experiments", "plot", "sklearn", "table", "widgets")
 
 __all__ = ["FFNN", "Dense", "History", "L1", "L2", "DivergenceError", "gradcheck", "load",
-           "activations", "init", "losses", "optim", "regularization", "__version__", *_LAZY]
+           "activations", "init", "losses", "optim", "regularization", "schedules", "__version__", *_LAZY]
 
 
 def __getattr__(name):

@@ -1,4 +1,22 @@
-"""Name → class tables behind ``activations.get``, ``losses.get``, ``init.get`` and ``optim.get``."""
+"""Name → class tables behind ``activations.get``, ``losses.get``, ``init.get``, ``optim.get`` and
+``schedules.get``, and the base of the objects that are saved by name and config."""
+
+
+class Configurable:
+    """An object rebuilt from its ``name`` and ``get_config()`` (its constructor arguments)."""
+
+    name = "configurable"
+
+    def get_config(self):
+        """The constructor arguments, as a JSON-friendly dict."""
+        return {}
+
+    def same_config(self, other):
+        return type(self) is type(other) and self.get_config() == other.get_config()
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
 
 
 class Registry:

@@ -33,8 +33,10 @@ def to_sklearn_params(config, seed=0):
       sigmoid → "logistic", linear → "identity"); softmax output and cross-entropy are what
       MLPClassifier always uses for several classes.
     - ``optimizer="sgd"`` → ``solver="sgd", momentum=0``; ``"momentum"`` (β) → ``solver="sgd",
-      momentum=β, nesterovs_momentum=False`` (the same v ← βv − lr dθ update); ``"adam"`` →
-      ``solver="adam"`` with the same β₁, β₂, eps. ``learning_rate`` → ``learning_rate_init``
+      momentum=β, nesterovs_momentum=False`` (scikit-learn's v ← βv − lr dθ, θ ← θ + v takes the
+      same steps as ffnn's v ← βv + dθ, θ ← θ − lr v at a constant rate); ``"nesterov"`` →
+      the same with ``nesterovs_momentum=True``; ``"adam"`` → ``solver="adam"`` with the same
+      β₁, β₂, eps. scikit-learn has no AdamW, RMSprop or AdaGrad. ``learning_rate`` → ``learning_rate_init``
       with a constant schedule; ``batch_size``, ``shuffle``; ``epochs`` → ``max_iter``, with
       early stopping off.
     - L2: on a mini-batch of n rows scikit-learn minimises mean loss + (alpha / 2n) ΣW², while
@@ -82,8 +84,11 @@ def to_sklearn_params(config, seed=0):
     opt = optim.get(c["optimizer"])
     if opt.name == "adam":
         params.update(solver="adam", beta_1=opt.beta1, beta_2=opt.beta2, epsilon=opt.eps)
+    elif opt.name in ("sgd", "momentum", "nesterov"):
+        params.update(solver="sgd", momentum=getattr(opt, "beta", 0.0),
+                      nesterovs_momentum=getattr(opt, "nesterov", False))
     else:
-        params.update(solver="sgd", momentum=getattr(opt, "beta", 0.0), nesterovs_momentum=False)
+        raise ValueError(f"optimizer: MLPClassifier has sgd, momentum, nesterov and adam, got {opt.name!r}")
     return params
 
 

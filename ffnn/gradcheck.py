@@ -49,15 +49,23 @@ def gradcheck(model, X, Y, h=1e-6, max_checks=None, seed=0):
     """Per-parameter relative error between ``model.backward`` and central differences.
 
     The check runs on a float64 copy of ``model`` (float32 round-off would swamp the differences);
-    the model itself is not changed. ``max_checks`` samples that many entries per array (seeded)
-    instead of all of them. Returns ``{"layers[0].W": err, "layers[0].b": err, ...}``.
+    the model itself is not changed. It checks the training pass: every evaluation of the loss
+    draws the same dropout masks, and BatchNorm normalises with the batch's own statistics.
+    ``max_checks`` samples that many entries per array (seeded) instead of all of them.
+    Returns ``{"layers[0].W": err, "layers[0].b": err, ...}``.
     """
     h = check_positive(h, "h")
     if max_checks is not None:
         max_checks = check_int(max_checks, "max_checks")  # 0 would check nothing and report 0.0
     clone = model.copy(dtype="float64")
     rng = np.random.default_rng(seed)
-    clone.forward(X)
+    masks = clone.dropout_rng.bit_generator.state
+
+    def loss():
+        clone.dropout_rng.bit_generator.state = masks  # the same dropout masks on every pass
+        return clone.loss(X, Y, training=True)
+
+    loss()
     clone.backward(Y)
     analytic = {name: d.copy() for (name, _), (_, d) in zip(clone.parameters(), clone.gradients())}
 
@@ -66,5 +74,5 @@ def gradcheck(model, X, Y, h=1e-6, max_checks=None, seed=0):
         indices = None
         if max_checks is not None and p.size > max_checks:
             indices = rng.choice(p.size, size=max_checks, replace=False)
-        errors[name] = relative_error(analytic[name], numerical_gradient(lambda: clone.loss(X, Y), p, h, indices))
+        errors[name] = relative_error(analytic[name], numerical_gradient(loss, p, h, indices))
     return errors

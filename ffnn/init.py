@@ -1,4 +1,4 @@
-"""Weight initialisers: W = init(n_in, n_out) of shape (n_in, n_out). Biases always start at 0.
+"""Initialisers: W = init(n_in, n_out) of shape (n_in, n_out), and b = init.bias(n_out).
 
 Introduced in chapter 1 (forward propagation), where their effect on activations through depth is
 plotted.
@@ -13,6 +13,10 @@ plotted.
 | ``he_uniform``   | U(-√(6/n_in), +√(6/n_in))                                  |
 | ``he_normal``    | N(0, 2/n_in)                                               |
 
+Biases start at 0 unless the initialiser is made with ``bias=True``: then each b_j is drawn from
+the same distribution as the W_ij (with the layer's n_in and n_out), e.g.
+``ffnn.init.Uniform(-0.1, 0.1, bias=True)``.
+
 Each initialiser takes an optional ``seed``; without one it draws from the generator the model
 passes in (seeded by the model's ``seed``), so a model is reproducible either way.
 """
@@ -20,29 +24,33 @@ import math
 
 import numpy as np
 
-from ._registry import Registry
-from ._validation import check_int, check_real
+from ._registry import Configurable, Registry
+from ._validation import check_bool, check_int, check_real
 
 __all__ = ["Initializer", "Zeros", "Uniform", "Normal", "XavierUniform", "XavierNormal",
            "HeUniform", "HeNormal", "get", "NAMES"]
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: ``init(n_in, n_out, rng=None, dtype="float64")`` returns W (n_in, n_out)."""
 
     name = "initializer"
 
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, bias=False):
         self.seed = None if seed is None else check_int(seed, "seed", minimum=0)
+        self.bias_too = check_bool(bias, "bias")
 
-    def _rng(self, rng, stream=0):
+    def _rng(self, rng, stream=0, bias=False):
         if self.seed is not None:
             # Each layer of a network gets its own stream, so that one seeded initialiser shared by
-            # several layers does not give same-shaped layers identical weights.
-            return np.random.default_rng(self.seed if stream == 0 else [self.seed, stream])
+            # several layers does not give same-shaped layers identical weights; biases get a
+            # stream of their own so that b does not repeat W's first draws.
+            key = [self.seed, stream, 1] if bias else (self.seed if stream == 0 else [self.seed, stream])
+            return np.random.default_rng(key)
         return rng if rng is not None else np.random.default_rng()
 
-    def sample(self, rng, shape):
+    def sample(self, rng, shape, fan_in, fan_out):
+        """Draw an array of ``shape`` for a layer with ``fan_in`` inputs and ``fan_out`` outputs."""
         raise NotImplementedError
 
     def __call__(self, n_in, n_out, rng=None, dtype="float64", stream=0):
@@ -53,15 +61,18 @@ class Initializer:
         """
         n_in, n_out = check_int(n_in, "n_in"), check_int(n_out, "n_out")
         self.fan_in, self.fan_out = n_in, n_out
-        return np.asarray(self.sample(self._rng(rng, stream), (n_in, n_out)), dtype=dtype)
+        return np.asarray(self.sample(self._rng(rng, stream), (n_in, n_out), n_in, n_out), dtype=dtype)
+
+    def bias(self, n_in, n_out, rng=None, dtype="float64", stream=0):
+        """b (n_out,) of a layer with n_in inputs: zeros, or with ``bias=True`` drawn like W."""
+        if not self.bias_too:
+            return np.zeros(n_out, dtype=dtype)
+        rng = self._rng(rng, stream, bias=True)
+        return np.asarray(self.sample(rng, (n_out,), n_in, n_out), dtype=dtype)
 
     def get_config(self):
-        """The constructor arguments, as a JSON-friendly dict."""
-        return {"seed": self.seed}
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        """The constructor arguments, as a JSON-friendly dict (``bias`` only when True)."""
+        return {"seed": self.seed, **({"bias": True} if self.bias_too else {})}
 
 
 class Zeros(Initializer):
@@ -72,7 +83,7 @@ class Zeros(Initializer):
     def __init__(self):
         super().__init__(None)
 
-    def sample(self, rng, shape):
+    def sample(self, rng, shape, fan_in, fan_out):
         return np.zeros(shape)
 
     def get_config(self):
@@ -84,17 +95,17 @@ class Uniform(Initializer):
 
     name = "uniform"
 
-    def __init__(self, low=-0.05, high=0.05, seed=None):
-        super().__init__(seed)
+    def __init__(self, low=-0.05, high=0.05, seed=None, bias=False):
+        super().__init__(seed, bias)
         self.low, self.high = check_real(low, "low"), check_real(high, "high")
         if not self.low < self.high:
             raise ValueError(f"low, high: expected low < high, got low={low!r}, high={high!r}")
 
-    def sample(self, rng, shape):
+    def sample(self, rng, shape, fan_in, fan_out):
         return rng.uniform(self.low, self.high, size=shape)
 
     def get_config(self):
-        return {"low": self.low, "high": self.high, "seed": self.seed}
+        return {"low": self.low, "high": self.high, **super().get_config()}
 
 
 class Normal(Initializer):
@@ -102,15 +113,15 @@ class Normal(Initializer):
 
     name = "normal"
 
-    def __init__(self, mean=0.0, variance=0.01, seed=None):
-        super().__init__(seed)
+    def __init__(self, mean=0.0, variance=0.01, seed=None, bias=False):
+        super().__init__(seed, bias)
         self.mean, self.variance = check_real(mean, "mean"), check_real(variance, "variance", low=0)
 
-    def sample(self, rng, shape):
+    def sample(self, rng, shape, fan_in, fan_out):
         return rng.normal(self.mean, math.sqrt(self.variance), size=shape)
 
     def get_config(self):
-        return {"mean": self.mean, "variance": self.variance, "seed": self.seed}
+        return {"mean": self.mean, "variance": self.variance, **super().get_config()}
 
 
 class XavierUniform(Initializer):
@@ -118,8 +129,8 @@ class XavierUniform(Initializer):
 
     name = "xavier_uniform"
 
-    def sample(self, rng, shape):
-        limit = math.sqrt(6.0 / (shape[0] + shape[1]))
+    def sample(self, rng, shape, fan_in, fan_out):
+        limit = math.sqrt(6.0 / (fan_in + fan_out))
         return rng.uniform(-limit, limit, size=shape)
 
 
@@ -128,8 +139,8 @@ class XavierNormal(Initializer):
 
     name = "xavier_normal"
 
-    def sample(self, rng, shape):
-        return rng.normal(0.0, math.sqrt(2.0 / (shape[0] + shape[1])), size=shape)
+    def sample(self, rng, shape, fan_in, fan_out):
+        return rng.normal(0.0, math.sqrt(2.0 / (fan_in + fan_out)), size=shape)
 
 
 class HeUniform(Initializer):
@@ -137,8 +148,8 @@ class HeUniform(Initializer):
 
     name = "he_uniform"
 
-    def sample(self, rng, shape):
-        limit = math.sqrt(6.0 / shape[0])
+    def sample(self, rng, shape, fan_in, fan_out):
+        limit = math.sqrt(6.0 / fan_in)
         return rng.uniform(-limit, limit, size=shape)
 
 
@@ -147,8 +158,8 @@ class HeNormal(Initializer):
 
     name = "he_normal"
 
-    def sample(self, rng, shape):
-        return rng.normal(0.0, math.sqrt(2.0 / shape[0]), size=shape)
+    def sample(self, rng, shape, fan_in, fan_out):
+        return rng.normal(0.0, math.sqrt(2.0 / fan_in), size=shape)
 
 
 _REGISTRY = Registry("initializer", Initializer,

@@ -12,10 +12,11 @@ from . import init as _init
 from . import losses as _losses
 from . import optim as _optim
 from . import regularization as _regularization
-from ._validation import (check_array, check_bool, check_consistent_length, check_dtype, check_int,
-                          check_positive)
+from . import schedules as _schedules
+from ._validation import (check_array, check_bool, check_choice, check_consistent_length, check_dtype,
+                          check_int, check_positive, check_real)
 from .history import History
-from .layers import Dense
+from .layers import NORMALIZATIONS, Dense
 from .progress import Progress
 
 __all__ = ["FFNN", "DivergenceError"]
@@ -42,14 +43,22 @@ class FFNN:
     init : str, Initializer, or list of them (one per layer)
     regularization : None, ffnn.L1(lam) or ffnn.L2(lam)
     rmsnorm : bool
-        RMSNorm on every hidden layer's pre-activation.
+        Shorthand for ``normalization="rmsnorm"``.
     seed : int
-        Seeds the initialisers (unless they have their own seed) and the shuffling.
+        Seeds the initialisers (unless they have their own seed), the shuffling and the dropout
+        masks.
     dtype : "float64" or "float32"
+    eps : float
+        The normalisation's epsilon, inside the square root.
+    normalization : None, "rmsnorm", "layernorm" or "batchnorm"
+        Normalises every hidden layer's product X W + b before its activation.
+    dropout : float in [0, 1), or one per hidden layer
+        Inverted dropout on the hidden layers' outputs while training.
     """
 
     def __init__(self, layer_sizes, activations="relu", loss="mse", init="he_normal",
-                 regularization=None, rmsnorm=False, seed=0, dtype="float64", eps=1e-6):
+                 regularization=None, rmsnorm=False, seed=0, dtype="float64", eps=1e-6,
+                 normalization=None, dropout=0.0):
         if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__"):
             raise TypeError(f"layer_sizes: expected a list of positive integers, got {layer_sizes!r}")
         if len(layer_sizes) < 2:
@@ -67,21 +76,33 @@ class FFNN:
                              "use binary_crossentropy with one sigmoid output")
         inits = self._per_layer(init, "init", _init.get)
         self.regularization = _regularization.get(regularization)
-        self.rmsnorm = check_bool(rmsnorm, "rmsnorm")
+        if check_bool(rmsnorm, "rmsnorm") and normalization not in (None, "rmsnorm"):
+            raise ValueError(f"rmsnorm: rmsnorm=True means normalization='rmsnorm', "
+                             f"got normalization={normalization!r} as well")
+        if rmsnorm:
+            normalization = "rmsnorm"
+        self.normalization = None if normalization is None else \
+            check_choice(normalization, "normalization", NORMALIZATIONS)
+        self.dropout = _check_dropout(dropout, n_layers - 1)
         self.eps = check_positive(eps, "eps")
         self.seed = check_int(seed, "seed", minimum=0)
         self.dtype = check_dtype(dtype)
+        # Separate streams for the initial weights, the shuffling and the dropout masks, so that
+        # none depends on how many numbers another drew; the last two are saved with the model.
         init_rng = np.random.default_rng(self.seed)
+        self.rng = np.random.default_rng([self.seed, 1])
+        self.dropout_rng = np.random.default_rng([self.seed, 2])
+        rates = self.dropout if isinstance(self.dropout, list) else [self.dropout] * (n_layers - 1)
+        hidden = [i < n_layers - 1 for i in range(n_layers)]
         self.layers = [
             Dense(self.layer_sizes[i], self.layer_sizes[i + 1], self.activations[i], inits[i],
-                  rmsnorm=self.rmsnorm and i < n_layers - 1, eps=self.eps, dtype=self.dtype, rng=init_rng,
-                  index=i)
+                  normalization=self.normalization if hidden[i] else None,
+                  dropout=rates[i] if hidden[i] else 0.0, eps=self.eps, dtype=self.dtype, rng=init_rng,
+                  index=i, dropout_rng=self.dropout_rng)
             for i in range(n_layers)]
-        # A separate stream for shuffling, so training order does not depend on how many numbers
-        # the initialisers drew; its state is saved with the model.
-        self.rng = np.random.default_rng([self.seed, 1])
         self.history = History()
         self.optimizer = None
+        self.lr_schedule = None
 
     def _per_layer(self, value, argname, getter):
         n_layers = len(self.layer_sizes) - 1
@@ -93,6 +114,10 @@ class FFNN:
         return [getter(value, argname) for _ in range(n_layers)]
 
     # ------------------------------------------------------------------ properties
+    @property
+    def rmsnorm(self):
+        return self.normalization == "rmsnorm"
+
     @property
     def loss_name(self):
         return self.loss_fn.name
@@ -154,20 +179,25 @@ class FFNN:
         return arr
 
     # ------------------------------------------------------------------ forward / backward
-    def _forward(self, X):
+    def _forward(self, X, training):
         for layer in self.layers:
-            X = layer.forward(X)
+            X = layer.forward(X, training)
         return X
 
-    def forward(self, X):
-        """ŷ for X (N, n_in), caching every layer's intermediate values for :meth:`backward`."""
-        return self._forward(self._check_X(X))
+    def forward(self, X, training=True):
+        """ŷ for X (N, n_in), caching every layer's intermediate values for :meth:`backward`.
+
+        ``training=True`` is the pass ``fit`` makes: dropout masks from ``dropout_rng`` and
+        BatchNorm with the batch's statistics. ``training=False`` is the pass ``predict`` makes.
+        """
+        return self._forward(self._check_X(X), check_bool(training, "training"))
 
     def predict(self, X, batch_size=4096):
         """Network output ŷ (N, n_out), computed in chunks so large X fits in memory."""
         X = self._check_X(X)
         batch_size = check_int(batch_size, "batch_size")
-        out = np.concatenate([self._forward(X[i:i + batch_size]) for i in range(0, X.shape[0], batch_size)])
+        out = np.concatenate([self._forward(X[i:i + batch_size], training=False)
+                              for i in range(0, X.shape[0], batch_size)])
         for layer in self.layers:
             layer.clear_cache()
         return out
@@ -205,11 +235,12 @@ class FFNN:
             return 0.0
         return float(sum(self.regularization.penalty(layer.W) for layer in self.layers))
 
-    def loss(self, X, Y):
-        """Mean data loss on (X, Y) plus the penalty, as a float."""
+    def loss(self, X, Y, training=False):
+        """Mean data loss on (X, Y) plus the penalty, as a float, after a forward pass in
+        evaluation mode (``training=True``: in training mode, as :meth:`forward` does)."""
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0])
-        return self._data_loss(self._forward(X), Y) + self.penalty()
+        return self._data_loss(self._forward(X, check_bool(training, "training")), Y) + self.penalty()
 
     def _backward(self, Y):
         last = self.layers[-1]
@@ -239,7 +270,7 @@ class FFNN:
 
     # ------------------------------------------------------------------ training
     def fit(self, X, Y, batch_size=32, learning_rate=0.01, epochs=10, validation_data=None, verbose=1,
-            optimizer="sgd", patience=None, shuffle=True, restore_best=True):
+            optimizer="sgd", patience=None, shuffle=True, restore_best=True, lr_schedule=None):
         """Mini-batch gradient descent on the mean loss plus penalty.
 
         Each epoch visits every row of X once in batches of ``batch_size`` (shuffled with the
@@ -248,6 +279,12 @@ class FFNN:
         size); ``val_loss`` is measured on ``validation_data`` after the epoch. With
         ``patience=k``, training stops once ``val_loss`` has not improved for k epochs, and with
         ``restore_best`` the best epoch's parameters are put back.
+
+        ``lr_schedule`` (see :mod:`ffnn.schedules`) sets the rate of each epoch, starting from
+        ``learning_rate``; without one the rate stays ``learning_rate``. It is stepped after every
+        epoch (ReduceLROnPlateau with ``val_loss``, else ``loss``), ``history["lr"]`` records the
+        rate each epoch used, and the schedule is kept as ``model.lr_schedule``: pass it again to
+        a later ``fit`` to continue where it stopped.
 
         Returns the model's :class:`History`, which accumulates over calls.
         """
@@ -264,26 +301,35 @@ class FFNN:
                 raise TypeError("validation_data: expected a tuple (X_val, Y_val)")
             X_val = self._check_X(validation_data[0], "validation_data[0]")
             Y_val = self._check_Y(validation_data[1], X_val.shape[0], "validation_data[1]")
+        if self.normalization == "batchnorm" and (batch_size == 1 or X.shape[0] % batch_size == 1):
+            raise ValueError(f"batch_size: batchnorm needs at least 2 rows in every training batch; "
+                             f"{X.shape[0]} rows in batches of {batch_size} leave a batch of 1")
         if patience is not None:
             patience = check_int(patience, "patience")
             if validation_data is None:
                 raise ValueError("patience: early stopping watches val_loss, so validation_data is required")
+        schedule = _schedules.get(lr_schedule, "lr_schedule")
+        if not schedule.started:
+            schedule.start(lr)
         opt = _optim.get(optimizer)
         # A name that matches the current optimizer keeps its state (momentum, Adam's moments), so
         # a second fit continues the first; an Optimizer object is used as given.
         if isinstance(optimizer, _optim.Optimizer) or self.optimizer is None \
                 or not self.optimizer.same_config(opt):
             self.optimizer = opt
+        self.lr_schedule = schedule
 
         best, best_params, wait = np.inf, None, 0
         progress = Progress(epochs, verbose)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for epoch in range(epochs):
-                    metrics = self._train_epoch(X, Y, batch_size, lr, shuffle, epoch)
+                    metrics = self._train_epoch(X, Y, batch_size, schedule.lr, shuffle, epoch)
                     if validation_data is not None:
                         metrics.update(self._evaluate(X_val, Y_val, prefix="val_"))
+                    metrics["lr"] = schedule.lr
                     self.history.append(**metrics)
+                    schedule.step(metrics.get("val_loss", metrics["loss"]))
                     progress.update(epoch, metrics)
                     if patience is not None:
                         if metrics["val_loss"] < best:
@@ -317,7 +363,7 @@ class FFNN:
         for b, start in enumerate(range(0, N, batch_size)):
             idx = order[start:start + batch_size]
             Xb, Yb = X[idx], Y[idx]
-            y_hat = self._forward(Xb)
+            y_hat = self._forward(Xb, training=True)
             batch_loss = self._data_loss(y_hat, Yb) + self.penalty()
             if not math.isfinite(batch_loss):
                 raise DivergenceError(
@@ -338,7 +384,7 @@ class FFNN:
         total, correct = 0.0, 0
         for i in range(0, X.shape[0], batch_size):
             Xb, Yb = X[i:i + batch_size], Y[i:i + batch_size]
-            y_hat = self._forward(Xb)
+            y_hat = self._forward(Xb, training=False)
             total += self._data_loss(y_hat, Yb) * Xb.shape[0]
             if self.is_classifier:
                 correct += np.count_nonzero(_predicted_labels(y_hat) == _predicted_labels(Yb))
@@ -399,10 +445,20 @@ class FFNN:
         return plot.history(self.history, **kwargs)
 
     def __repr__(self):
-        reg = f", regularization={self.regularization!r}" if self.regularization is not None else ""
-        norm = ", rmsnorm=True" if self.rmsnorm else ""
+        extra = f", regularization={self.regularization!r}" if self.regularization is not None else ""
+        extra += f", normalization={self.normalization!r}" if self.normalization else ""
+        extra += f", dropout={self.dropout!r}" if self.dropout else ""
         return (f"FFNN(layer_sizes={self.layer_sizes}, activations={self.activations}, "
-                f"loss={self.loss_name!r}{reg}{norm}, dtype={self.dtype.name!r})")
+                f"loss={self.loss_name!r}{extra}, dtype={self.dtype.name!r})")
+
+
+def _check_dropout(dropout, n_hidden):
+    """A rate in [0, 1) for every hidden layer, or a list of one per hidden layer."""
+    if isinstance(dropout, (list, tuple)):
+        if len(dropout) != n_hidden:
+            raise ValueError(f"dropout: expected one rate per hidden layer ({n_hidden}), got {len(dropout)}")
+        return [check_real(p, f"dropout[{i}]", 0, 1, high_open=True) for i, p in enumerate(dropout)]
+    return check_real(dropout, "dropout", 0, 1, high_open=True)
 
 
 def _predicted_labels(y_hat):

@@ -1,11 +1,20 @@
 """Optimisers: how a parameter θ moves given its gradient dθ and the learning rate lr.
 
-Introduced in chapter 3 (weight updates).
+Introduced in chapter 3 (weight updates). Each rule is ``torch.optim``'s, with the same
+hyperparameters and defaults (no dampening, no centring, accumulators starting at 0), so the
+numbers match PyTorch's.
 
 - SGD:       θ ← θ - lr dθ
-- Momentum:  v ← β v - lr dθ;  θ ← θ + v
+- Momentum:  v ← β v + dθ;  θ ← θ - lr v                  (torch.optim.SGD with momentum=β)
+- Nesterov:  v ← β v + dθ;  θ ← θ - lr (dθ + β v)         (the same with nesterov=True)
 - Adam:      m ← β₁ m + (1-β₁) dθ;  s ← β₂ s + (1-β₂) dθ²;
              m̂ = m/(1-β₁ᵗ);  ŝ = s/(1-β₂ᵗ);  θ ← θ - lr m̂ / (√ŝ + eps)
+- AdamW:     θ ← θ - lr wd θ, then the Adam step          (decoupled weight decay)
+- RMSprop:   s ← α s + (1-α) dθ²;  θ ← θ - lr dθ / (√s + eps)
+- AdaGrad:   s ← s + dθ²;          θ ← θ - lr dθ / (√s + eps)
+
+The momentum v sums past gradients, v = dθₜ + β dθₜ₋₁ + β² dθₜ₋₂ + …; it is the heavy-ball
+velocity divided by -lr, so both forms move θ identically while lr is constant.
 
 ``step`` updates every parameter in place, so a model's arrays keep their identity (views into
 them stay valid). Each optimiser's state is a list of arrays per parameter plus the step counter
@@ -13,13 +22,14 @@ them stay valid). Each optimiser's state is a list of arrays per parameter plus 
 """
 import numpy as np
 
-from ._registry import Registry
-from ._validation import check_positive, check_real
+from ._registry import Configurable, Registry
+from ._validation import check_bool, check_positive, check_real
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "get", "NAMES"]
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "Adam", "AdamW", "RMSprop", "AdaGrad", "get",
+           "NAMES"]
 
 
-class Optimizer:
+class Optimizer(Configurable):
     """Base class. ``step(params, grads, lr)`` updates every array of ``params`` in place."""
 
     name = "optimizer"
@@ -27,9 +37,6 @@ class Optimizer:
     def __init__(self):
         self.state = []  # one list of arrays per parameter
         self.t = 0
-
-    def get_config(self):
-        return {}
 
     def _init_state(self, params):
         raise NotImplementedError
@@ -46,13 +53,6 @@ class Optimizer:
         """Move p in place, given its gradient d and its state (a list of arrays)."""
         raise NotImplementedError
 
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
-
-    def same_config(self, other):
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
 
 class SGD(Optimizer):
     """θ ← θ - lr dθ."""
@@ -67,24 +67,40 @@ class SGD(Optimizer):
 
 
 class Momentum(Optimizer):
-    """Heavy-ball momentum: v ← β v - lr dθ; θ ← θ + v (v starts at 0)."""
+    """v ← β v + dθ; θ ← θ - lr v (v starts at 0). With ``nesterov``: θ ← θ - lr (dθ + β v)."""
 
     name = "momentum"
 
-    def __init__(self, beta=0.9):
+    def __init__(self, beta=0.9, nesterov=False):
         super().__init__()
         self.beta = check_real(beta, "beta", 0, 1, high_open=True)
+        self.nesterov = check_bool(nesterov, "nesterov")
 
     def get_config(self):
-        return {"beta": self.beta}
+        return {"beta": self.beta, "nesterov": self.nesterov}
 
     def _init_state(self, params):
         return [[np.zeros_like(p)] for p in params]
 
     def _update(self, p, d, lr, state):
         v = state[0]
-        v[...] = self.beta * v - lr * d
-        p += v
+        v[...] = self.beta * v + d
+        if self.nesterov:
+            p -= lr * (d + self.beta * v)
+        else:
+            p -= lr * v
+
+
+class Nesterov(Momentum):
+    """``Momentum(beta, nesterov=True)``, under the name ``"nesterov"``."""
+
+    name = "nesterov"
+
+    def __init__(self, beta=0.9):
+        super().__init__(beta, nesterov=True)
+
+    def get_config(self):
+        return {"beta": self.beta}
 
 
 class Adam(Optimizer):
@@ -113,12 +129,76 @@ class Adam(Optimizer):
         p -= lr * m_hat / (np.sqrt(s_hat) + self.eps)
 
 
-_REGISTRY = Registry("optimizer", Optimizer, (SGD, Momentum, Adam))
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019): θ ← θ - lr wd θ, then Adam.
+
+    The decay shrinks θ directly instead of entering dθ, so it is not rescaled by 1/√ŝ.
+    """
+
+    name = "adamw"
+
+    def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+        super().__init__(beta1, beta2, eps)
+        self.weight_decay = check_real(weight_decay, "weight_decay", 0)
+
+    def get_config(self):
+        return {**super().get_config(), "weight_decay": self.weight_decay}
+
+    def _update(self, p, d, lr, state):
+        p -= lr * self.weight_decay * p
+        super()._update(p, d, lr, state)
+
+
+class RMSprop(Optimizer):
+    """s ← α s + (1-α) dθ²; θ ← θ - lr dθ / (√s + eps) (s starts at 0, no bias correction)."""
+
+    name = "rmsprop"
+
+    def __init__(self, alpha=0.99, eps=1e-8):
+        super().__init__()
+        self.alpha = check_real(alpha, "alpha", 0, 1, high_open=True)
+        self.eps = check_positive(eps, "eps")
+
+    def get_config(self):
+        return {"alpha": self.alpha, "eps": self.eps}
+
+    def _init_state(self, params):
+        return [[np.zeros_like(p)] for p in params]
+
+    def _update(self, p, d, lr, state):
+        s = state[0]
+        s[...] = self.alpha * s + (1 - self.alpha) * d**2
+        p -= lr * d / (np.sqrt(s) + self.eps)
+
+
+class AdaGrad(Optimizer):
+    """s ← s + dθ²; θ ← θ - lr dθ / (√s + eps) (Duchi et al., 2011; s starts at 0)."""
+
+    name = "adagrad"
+
+    def __init__(self, eps=1e-10):
+        super().__init__()
+        self.eps = check_positive(eps, "eps")
+
+    def get_config(self):
+        return {"eps": self.eps}
+
+    def _init_state(self, params):
+        return [[np.zeros_like(p)] for p in params]
+
+    def _update(self, p, d, lr, state):
+        s = state[0]
+        s[...] = s + d**2
+        p -= lr * d / (np.sqrt(s) + self.eps)
+
+
+_REGISTRY = Registry("optimizer", Optimizer, (SGD, Momentum, Nesterov, Adam, AdamW, RMSprop, AdaGrad))
 NAMES = _REGISTRY.names
 
 
 def get(optimizer, argname="optimizer"):
-    """Return an Optimizer for a name (``"sgd"``, ``"momentum"``, ``"adam"``) or an Optimizer."""
+    """Return an Optimizer for a name (one of :data:`NAMES`: ``"sgd"``, ``"momentum"``,
+    ``"nesterov"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"``) or an Optimizer."""
     return _REGISTRY.get(optimizer, argname)
 
 

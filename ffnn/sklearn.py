@@ -50,10 +50,16 @@ _PARAMS_DOC = """
     regularization : None, ffnn.L1(lam) or ffnn.L2(lam), default=None
         Penalty lam Σ|W| or lam ΣW² added to the mean loss of every mini-batch.
     rmsnorm : bool, default=False
-        RMSNorm on every hidden layer.
+        RMSNorm on every hidden layer (the same as ``normalization="rmsnorm"``).
+    normalization : None, "rmsnorm", "layernorm" or "batchnorm", default=None
+        As ``FFNN(normalization=...)``.
+    dropout : float or list of float, default=0.0
+        As ``FFNN(dropout=...)``: inverted dropout on the hidden layers while training.
     optimizer : str (a name in ``ffnn.optim.NAMES``) or ffnn.optim.Optimizer, default="adam"
         An Optimizer object is copied at each ``fit``, so the parameter itself never changes.
     learning_rate : float, default=1e-3
+    lr_schedule : None or ffnn.schedules.Schedule, default=None
+        As ``FFNN.fit(lr_schedule=...)``; copied at each ``fit`` and continued by ``partial_fit``.
     batch_size : int or "auto", default="auto"
         Rows per mini-batch; "auto" is min(200, n_samples).
     epochs : int, default=200
@@ -95,7 +101,8 @@ class _BaseFFNN(BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, init="he_normal",
                  regularization=None, rmsnorm=False, optimizer="adam", learning_rate=1e-3,
                  batch_size="auto", epochs=200, shuffle=True, early_stopping=False,
-                 validation_fraction=0.1, patience=10, random_state=None, dtype="float64", verbose=0):
+                 validation_fraction=0.1, patience=10, random_state=None, dtype="float64", verbose=0,
+                 normalization=None, dropout=0.0, lr_schedule=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
@@ -112,6 +119,9 @@ class _BaseFFNN(BaseEstimator):
         self.random_state = random_state
         self.dtype = dtype
         self.verbose = verbose
+        self.normalization = normalization
+        self.dropout = dropout
+        self.lr_schedule = lr_schedule
 
     # --------------------------------------------------------------- checked parameters
     def _hidden_sizes(self):
@@ -149,7 +159,8 @@ class _BaseFFNN(BaseEstimator):
             output, loss = self._output_and_loss(n_out)
             model = FFNN([X.shape[1], *hidden, n_out], self._activations(len(hidden), output),
                          loss=loss, init=copy.deepcopy(self.init), regularization=self.regularization,
-                         rmsnorm=self.rmsnorm, seed=self._seed(), dtype=dtype)
+                         rmsnorm=self.rmsnorm, seed=self._seed(), dtype=dtype,
+                         normalization=self.normalization, dropout=copy.deepcopy(self.dropout))
         else:
             model = self.model_
         kwargs = {}
@@ -157,15 +168,14 @@ class _BaseFFNN(BaseEstimator):
             X, X_val, Y, Y_val = self._validation_split(X, Y, strata, model.seed)
             kwargs = {"validation_data": (X_val, Y_val), "patience": self.patience}
         if incremental and model.optimizer is not None:
-            optimizer = model.optimizer  # keep Adam's moments / momentum across calls
-        elif isinstance(self.optimizer, str):
-            optimizer = self.optimizer
-        else:
-            optimizer = copy.deepcopy(self.optimizer)  # never mutate a constructor parameter
+            # keep Adam's moments / momentum and the schedule's progress across calls
+            optimizer, schedule = model.optimizer, model.lr_schedule
+        else:  # copies, never mutating a constructor parameter
+            optimizer, schedule = copy.deepcopy(self.optimizer), copy.deepcopy(self.lr_schedule)
         batch_size = min(200, X.shape[0]) if self.batch_size == "auto" else self.batch_size
         model.fit(X, Y, batch_size=batch_size, learning_rate=self.learning_rate,
                   epochs=1 if incremental else self.epochs, verbose=self.verbose,
-                  optimizer=optimizer, shuffle=self.shuffle, **kwargs)
+                  optimizer=optimizer, shuffle=self.shuffle, lr_schedule=schedule, **kwargs)
         self.model_ = model  # only now: a fit that raised leaves no half-built model behind
         self.loss_curve_ = list(model.history.get("loss", []))
         val = model.history.get("val_loss")
@@ -283,12 +293,13 @@ class FFNNRegressor(RegressorMixin, _BaseFFNN):
                  init="he_normal", regularization=None, rmsnorm=False, optimizer="adam",
                  learning_rate=1e-3, batch_size="auto", epochs=200, shuffle=True,
                  early_stopping=False, validation_fraction=0.1, patience=10, random_state=None,
-                 dtype="float64", verbose=0):
+                 dtype="float64", verbose=0, normalization=None, dropout=0.0, lr_schedule=None):
         super().__init__(hidden_layer_sizes, activation, init=init, regularization=regularization,
                          rmsnorm=rmsnorm, optimizer=optimizer, learning_rate=learning_rate,
                          batch_size=batch_size, epochs=epochs, shuffle=shuffle,
                          early_stopping=early_stopping, validation_fraction=validation_fraction,
-                         patience=patience, random_state=random_state, dtype=dtype, verbose=verbose)
+                         patience=patience, random_state=random_state, dtype=dtype, verbose=verbose,
+                         normalization=normalization, dropout=dropout, lr_schedule=lr_schedule)
         self.output_activation = output_activation
 
     def __sklearn_tags__(self):

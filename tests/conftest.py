@@ -129,20 +129,27 @@ def pytest_generate_tests(metafunc):
 
 # ----------------------------------------------------------------------------- tiny networks
 def randomize(model, rng, bias_scale=0.5):
-    """Give every bias (and RMSNorm gain) a random non-trivial value, in place.
+    """Give every bias (and normalisation gain and shift) a random non-trivial value, in place.
 
-    Fresh models have b = 0 and g = 1, which would hide a backward pass that drops db or dg.
+    Fresh models have b = 0, g = 1 and beta = 0, which would hide a backward pass that drops db,
+    dg or dbeta.
     """
     for layer in model.layers:
         layer.b[...] = rng.normal(0.0, bias_scale, size=layer.b.shape)
         if layer.g is not None:
             layer.g[...] = rng.uniform(0.5, 1.5, size=layer.g.shape)
+        if layer.beta is not None:
+            layer.beta[...] = rng.normal(0.2, bias_scale, size=layer.beta.shape)
     return model
 
 
 def kink_distance(model, X, act_cases):
-    """Smallest distance of any kinked activation's input to its kink, over every layer."""
+    """Smallest distance of any kinked activation's input to its kink, over every layer, in the
+    training pass; the dropout generator is put back, so the next training pass (gradcheck's)
+    draws the same masks."""
+    state = model.dropout_rng.bit_generator.state
     model.forward(X)
+    model.dropout_rng.bit_generator.state = state
     d = math.inf
     for layer, case in zip(model.layers, act_cases):
         d = min(d, case.distance_to_kink(layer.z))
@@ -153,19 +160,21 @@ def kink_distance(model, X, act_cases):
 def tiny_problem():
     """Factory: a randomised [4, 5, 4, 3] network plus (X, Y), inputs away from every kink.
 
-    ``tiny_problem(act, loss_case, regularization=None, rmsnorm=False, seed=0)`` returns
+    ``tiny_problem(act, loss_case, regularization=None, rmsnorm=False, seed=0, normalization=None,
+    dropout=0.0)`` returns
     (model, X, Y). Inputs are asymmetric (non-zero mean, N=6 rows); if a kinked activation's input
     lands within 1e-3 of its kink, X is redrawn, and the final state is asserted.
     """
     by_name = {a.name: a for a in ACTIVATIONS}
 
     def make(act, loss_case, regularization=None, rmsnorm=False, seed=0, sizes=(4, 5, 4, 3), N=6,
-             margin=1e-3):
+             margin=1e-3, normalization=None, dropout=0.0):
         rng = np.random.default_rng(seed)
         n_hidden = len(sizes) - 2
         names = [act.name] * n_hidden + [loss_case.output]
         model = ffnn.FFNN(list(sizes), names, loss_case.loss, init="xavier_normal",
-                          regularization=regularization, rmsnorm=rmsnorm, seed=seed)
+                          regularization=regularization, rmsnorm=rmsnorm, seed=seed,
+                          normalization=normalization, dropout=dropout)
         randomize(model, rng)
         if regularization is not None and regularization.name == "l1":
             # |W| has a kink at 0 too: move every weight at least 0.05 away from it.

@@ -30,6 +30,13 @@ def test_to_sklearn_params_translates_the_configuration():
     adam = to_sklearn_params({"init": "xavier_uniform", "optimizer": ffnn.optim.Adam(beta1=0.8)})
     assert (adam["solver"], adam["beta_1"], adam["beta_2"], adam["alpha"]) == ("adam", 0.8, 0.999, 0.0)
     assert to_sklearn_params({"init": "xavier_uniform"})["momentum"] == 0.0
+    nesterov = to_sklearn_params({"init": "xavier_uniform", "optimizer": "nesterov"})
+    assert nesterov["solver"] == "sgd" and nesterov["momentum"] == 0.9 and nesterov["nesterovs_momentum"]
+    momentum = to_sklearn_params({"init": "xavier_uniform", "optimizer": ffnn.optim.Momentum(0.8)})
+    assert momentum["momentum"] == 0.8 and momentum["nesterovs_momentum"] is False
+    for name in ("adamw", "rmsprop", "adagrad"):
+        with pytest.raises(ValueError, match=f"^optimizer: MLPClassifier has sgd, momentum, nesterov and adam, got '{name}'"):
+            to_sklearn_params({"init": "xavier_uniform", "optimizer": name})
     from sklearn.neural_network import MLPClassifier
     MLPClassifier(**p)._validate_params()
 

@@ -131,3 +131,52 @@ def test_one_seeded_initializer_gives_each_layer_its_own_weights():
     for a, b in zip(model.layers, again.layers):
         np.testing.assert_array_equal(a.W, b.W)
     np.testing.assert_array_equal(model.layers[0].W, init.HeNormal(seed=1)(4, 5))
+
+
+# ----------------------------------------------------------------------------- biases
+@pytest.mark.parametrize("name", [n for n in init.NAMES if n != "zeros"])
+def test_biases_start_at_zero_by_default(name):
+    initializer = init.get(name)
+    initializer(5, 4, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(initializer.bias(5, 4, rng=np.random.default_rng(0)), np.zeros(4))
+
+
+def test_bias_true_draws_b_from_the_weights_distribution():
+    u = init.Uniform(0.5, 0.75, bias=True)
+    W = u(300, 200, rng=np.random.default_rng(1), dtype="float32")
+    b = u.bias(300, 200, rng=np.random.default_rng(2), dtype="float32")
+    assert b.shape == (200,) and b.dtype == np.float32
+    assert 0.5 <= b.min() and b.max() < 0.75 and b.std() > 0.05  # U(0.5, 0.75), not zeros
+    he = init.HeNormal(bias=True)
+    he(800, 50, rng=np.random.default_rng(3))
+    b = he.bias(800, 5000, rng=np.random.default_rng(4))
+    assert abs(b.std() - np.sqrt(2 / 800)) < 0.05 * np.sqrt(2 / 800)  # N(0, 2/n_in) with W's n_in
+    assert W.min() >= 0.5
+
+
+def test_a_seeded_bias_does_not_repeat_the_weights():
+    u = init.Uniform(-1, 1, seed=3, bias=True)
+    W = u(4, 6)
+    b = u.bias(4, 6)
+    assert not np.allclose(W[0], b)
+    np.testing.assert_array_equal(b, init.Uniform(-1, 1, seed=3, bias=True).bias(4, 6))  # reproducible
+
+
+def test_a_network_uses_bias_init_and_keeps_the_default_zero():
+    plain = ffnn.FFNN([3, 4, 2], "tanh", init="xavier_uniform", seed=0)
+    assert all(np.all(layer.b == 0) for layer in plain.layers)
+    drawn = ffnn.FFNN([3, 4, 2], "tanh", init=init.XavierUniform(bias=True), seed=0)
+    assert all(np.all(layer.b != 0) for layer in drawn.layers)
+    np.testing.assert_array_equal(plain.layers[0].W, drawn.layers[0].W)  # W drawn first, as before
+
+
+def test_bias_true_is_in_the_config_and_survives_it():
+    u = init.Uniform(0.1, 0.2, seed=4, bias=True)
+    assert u.get_config() == {"low": 0.1, "high": 0.2, "seed": 4, "bias": True}
+    again = init.from_config("uniform", u.get_config())
+    np.testing.assert_array_equal(again.bias(3, 5), u.bias(3, 5))
+
+
+def test_bias_must_be_a_bool():
+    with pytest.raises(TypeError, match="^bias: expected True or False"):
+        init.Uniform(bias=1)

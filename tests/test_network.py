@@ -1,5 +1,6 @@
 """ffnn.network.FFNN: backward against finite differences over the whole table (every hidden
-activation × every (loss, output) pair × {none, L1, L2} × {RMSNorm off, on}), forward and loss
+activation × every (loss, output) pair × {none, L1, L2} × {no normalisation, RMSNorm, LayerNorm,
+BatchNorm}, and with dropout), forward and loss
 against a manual computation, prediction helpers, fit (learning XOR and digits, early stopping,
 history, verbosity, determinism) and float32 end to end.
 """
@@ -13,22 +14,77 @@ from hypothesis import strategies as st
 
 import ffnn
 from ffnn import activations, losses
+from ffnn.gradcheck import numerical_gradient
 
 PROPERTY = settings(derandomize=True, deadline=None, max_examples=10)
 REGULARIZATIONS = {"none": None, "l1": ffnn.L1(0.03), "l2": ffnn.L2(0.03)}
 
 
 # ----------------------------------------------------------------------------- the gradient table
-@pytest.mark.parametrize("rmsnorm", [False, True], ids=["plain", "rmsnorm"])
+NORMS = [None, "rmsnorm", "layernorm", "batchnorm"]
+NORM_IDS = ["plain", "rmsnorm", "layernorm", "batchnorm"]
+
+
+def expected_names(normalization):
+    own = {None: "", "rmsnorm": "g", "layernorm": "g beta", "batchnorm": "g beta"}[normalization].split()
+    return [f"layers[{i}].{p}" for i in range(3) for p in ["W", "b", *(own if i < 2 else [])]]
+
+
+@pytest.mark.parametrize("normalization", NORMS, ids=NORM_IDS)
 @pytest.mark.parametrize("reg", list(REGULARIZATIONS))
-def test_backward_matches_finite_differences(tiny_problem, act, loss_case, reg, rmsnorm):
-    """Every parameter (W, b, g) of a randomised [4, 5, 4, 3] network, relative error ≤ 1e-6."""
-    model, X, Y = tiny_problem(act, loss_case, REGULARIZATIONS[reg], rmsnorm)
+def test_backward_matches_finite_differences(tiny_problem, act, loss_case, reg, normalization):
+    """Every parameter (W, b, g, beta) of a randomised [4, 5, 4, 3] network, relative error ≤ 1e-6."""
+    model, X, Y = tiny_problem(act, loss_case, REGULARIZATIONS[reg], normalization=normalization)
     errors = ffnn.gradcheck(model, X, Y)
-    expected = [f"layers[{i}].{p}" for i in range(3) for p in ("W", "b", "g") if p != "g" or (rmsnorm and i < 2)]
-    assert list(errors) == expected
+    assert list(errors) == expected_names(normalization)
+    assert_gradcheck_passes(model, X, Y, errors)
+
+
+def structural_zeros(model):
+    """Parameters whose gradient is exactly 0 under BatchNorm: a hidden layer's b cancels against
+    the batch mean, and so does the beta before a linear activation that feeds another BatchNorm
+    (unless dropout masks it)."""
+    if model.normalization != "batchnorm":
+        return []
+    hidden = model.layers[:-1]
+    names = [f"layers[{i}].b" for i in range(len(hidden))]
+    return names + [f"layers[{i}].beta" for i, layer in enumerate(hidden[:-1])
+                    if layer.activation.name == "linear" and layer.dropout == 0]
+
+
+def assert_gradcheck_passes(model, X, Y, errors):
+    """Relative errors ≤ 1e-6, except where the gradient is 0 by construction: there both backprop
+    and the central differences must be ~0 (a relative error of two round-offs means nothing)."""
+    zeros = structural_zeros(model)
+    if zeros:
+        clone = model.copy()
+        state = clone.dropout_rng.bit_generator.state
+        clone.forward(X)
+        clone.backward(Y)
+        params, grads = dict(clone.parameters()), dict(clone.gradients())
+
+        def loss():
+            clone.dropout_rng.bit_generator.state = state
+            return clone.loss(X, Y, training=True)
+
+        for name in zeros:
+            analytic = grads[name.replace(".b", ".db").replace(".beta", ".dbeta")]
+            numeric = numerical_gradient(loss, params[name])
+            assert np.abs(analytic).max() < 1e-12 and np.abs(numeric).max() < 1e-8, name
+            del errors[name]
     worst = max(errors, key=errors.get)
     assert errors[worst] <= 1e-6, f"{worst}: relative error {errors[worst]:.2e}"
+
+
+@pytest.mark.parametrize("normalization", NORMS, ids=NORM_IDS)
+def test_backward_with_dropout_matches_finite_differences(tiny_problem, act, loss_case, normalization):
+    """gradcheck holds the dropout masks fixed, so it checks the gradient of the training pass."""
+    model, X, Y = tiny_problem(act, loss_case, normalization=normalization, dropout=[0.3, 0.5], seed=2)
+    state = model.dropout_rng.bit_generator.state
+    model.forward(X)
+    assert all(0 < np.count_nonzero(layer.mask == 0) < layer.mask.size for layer in model.layers[:2])
+    model.dropout_rng.bit_generator.state = state
+    assert_gradcheck_passes(model, X, Y, ffnn.gradcheck(model, X, Y))
 
 
 def test_gradient_table_is_not_trivial(tiny_problem, activation_table, loss_table):
@@ -40,11 +96,13 @@ def test_gradient_table_is_not_trivial(tiny_problem, activation_table, loss_tabl
         model.forward(X)
         r = np.concatenate([layer.z.ravel() for layer in model.layers[:-1]])
         assert (r > 0).any() and (r < 0).any(), act.name
-    model, X, Y = tiny_problem(activation_table[1], loss_table[0], rmsnorm=True)
-    model.forward(X)
-    model.backward(Y)
-    for name, d in model.gradients():
-        assert np.abs(d).max() > 1e-4, name
+    for normalization in NORMS:
+        model, X, Y = tiny_problem(activation_table[1], loss_table[0], normalization=normalization)
+        model.forward(X)
+        model.backward(Y)
+        zeros = structural_zeros(model)
+        for (name, _), (_, d) in zip(model.parameters(), model.gradients()):
+            assert (np.abs(d).max() < 1e-12) if name in zeros else (np.abs(d).max() > 1e-4), (normalization, name)
 
 
 # ----------------------------------------------------------------------------- forward and loss
@@ -370,7 +428,7 @@ def test_model_attributes():
     assert model.loss_name == "mse" and model.dtype == np.float32 and model.seed == 3
     assert model.n_parameters() == 3 * 4 + 4 + 4 + 4 * 2 + 2
     assert [layer.activation.name for layer in model.layers] == ["relu", "relu"]
-    assert re.search(r"FFNN\(layer_sizes=\[3, 4, 2\].*L1\(0.1\).*rmsnorm=True.*float32", repr(model))
+    assert re.search(r"FFNN\(layer_sizes=\[3, 4, 2\].*L1\(0.1\).*normalization='rmsnorm'.*float32", repr(model))
 
 
 # ----------------------------------------------------------------------------- float32 end to end
@@ -391,7 +449,7 @@ def test_float32_stays_float32_end_to_end(act, loss_case, data):
     assert model.forward(X).dtype == f32
     model.backward(Y)
     for layer in model.layers:
-        for name in ("X", "z_raw", "z", "a", "z_hat", "rms"):
+        for name in ("X", "z_raw", "z", "a", "z_hat", "sigma", "mask"):
             value = getattr(layer, name)
             assert value is None or value.dtype == f32, name
     assert all(d.dtype == f32 for _, d in model.gradients())
@@ -452,3 +510,144 @@ def test_copy_refuses_a_non_float_dtype():
     with pytest.raises(ValueError, match="dtype"):
         model.copy(dtype="int32")
     assert model.copy(dtype="float32").layers[0].W.dtype == np.float32
+
+
+# ----------------------------------------------------------------------------- dropout, norms, schedules
+@pytest.mark.parametrize("normalization", NORMS, ids=NORM_IDS)
+def test_fit_is_the_loop_by_hand_with_dropout_and_normalization(normalization):
+    """With dropout and any normalisation, fit is still forward(training) → backward → step."""
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(0.2, 1.0, (50, 6)), rng.integers(0, 3, 50)
+
+    def make():
+        return ffnn.FFNN([6, 8, 7, 3], ["relu", "tanh", "softmax"], "categorical_crossentropy", seed=2,
+                         normalization=normalization, dropout=[0.2, 0.4])
+
+    ours, theirs = make(), make()
+    Y = np.eye(3)[y]
+    order = ours.rng.permutation(50)
+    for start in range(0, 50, 16):
+        idx = order[start:start + 16]
+        ours.forward(X[idx], training=True)
+        ours.backward(Y[idx])
+        for (_, p), (_, d) in zip(ours.parameters(), ours.gradients()):
+            p -= 0.1 * d
+    theirs.fit(X, y, batch_size=16, learning_rate=0.1, epochs=1, verbose=0)
+    for (name, p), (_, q) in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_array_equal(p, q, err_msg=name)
+    for layer_a, layer_b in zip(ours.layers, theirs.layers):
+        for (_, a), (_, b) in zip(layer_a.buffers(), layer_b.buffers()):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_predict_is_deterministic_and_training_forward_is_not():
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(20, 4)), rng.normal(size=(20, 2))
+    model = ffnn.FFNN([4, 30, 2], ["relu", "linear"], "mse", dropout=0.5, normalization="batchnorm", seed=1)
+    model.fit(X, Y, batch_size=5, epochs=2, verbose=0)
+    np.testing.assert_array_equal(model.predict(X), model.predict(X))
+    np.testing.assert_array_equal(model.predict(X), model.forward(X, training=False))
+    running = [b.copy() for _, b in model.layers[0].buffers()]
+    model.evaluate(X, Y)
+    model.loss(X, Y)
+    model.predict(X)
+    for (_, b), before in zip(model.layers[0].buffers(), running):  # evaluation passes leave them alone
+        np.testing.assert_array_equal(b, before)
+    assert not np.allclose(model.forward(X, training=True), model.forward(X, training=True))
+    assert not np.array_equal(model.layers[0].running_mean, running[0])  # training passes move them
+    assert model.loss(X, Y) == pytest.approx(np.mean((model.predict(X) - Y) ** 2), rel=1e-12)
+
+
+def test_gradcheck_leaves_the_model_untouched_with_dropout_and_batchnorm():
+    rng = np.random.default_rng(1)
+    X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    model = ffnn.FFNN([3, 5, 2], ["tanh", "linear"], "mse", dropout=0.3, normalization="batchnorm", seed=0)
+    before = ([p.copy() for _, p in model.parameters()], model.layers[0].running_mean.copy(),
+              model.dropout_rng.bit_generator.state)
+    ffnn.gradcheck(model, X, Y)
+    for (_, p), q in zip(model.parameters(), before[0]):
+        np.testing.assert_array_equal(p, q)
+    np.testing.assert_array_equal(model.layers[0].running_mean, before[1])
+    assert model.dropout_rng.bit_generator.state == before[2]
+
+
+def test_fit_records_and_follows_the_schedule():
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(40, 3)), rng.integers(0, 2, 40)
+    model = ffnn.FFNN([3, 4, 2], ["tanh", "softmax"], "categorical_crossentropy", seed=0)
+    schedule = ffnn.schedules.StepLR(2, gamma=0.5)
+    model.fit(X, y, learning_rate=0.4, epochs=3, verbose=0, lr_schedule=schedule)
+    assert model.history["lr"] == [0.4, 0.4, 0.2] and model.lr_schedule is schedule
+    model.fit(X, y, learning_rate=0.4, epochs=2, verbose=0, lr_schedule=model.lr_schedule)  # continues
+    assert model.history["lr"] == [0.4, 0.4, 0.2, 0.2, 0.1]
+    model.fit(X, y, learning_rate=0.05, epochs=2, verbose=0)                              # constant
+    assert model.history["lr"][-2:] == [0.05, 0.05]
+    # the rate used is the rate recorded: one epoch at lr 0.2 by hand equals fit's third epoch
+    a = ffnn.FFNN([3, 4, 2], ["tanh", "softmax"], "categorical_crossentropy", seed=0)
+    b = ffnn.FFNN([3, 4, 2], ["tanh", "softmax"], "categorical_crossentropy", seed=0)
+    a.fit(X, y, learning_rate=0.4, epochs=3, verbose=0, lr_schedule=ffnn.schedules.StepLR(2, gamma=0.5))
+    b.fit(X, y, learning_rate=0.4, epochs=2, verbose=0)
+    b.fit(X, y, learning_rate=0.2, epochs=1, verbose=0)
+    for (_, p), (_, q) in zip(a.parameters(), b.parameters()):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_plateau_watches_val_loss_else_loss():
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(30, 3)), rng.integers(0, 2, 30)
+    model = ffnn.FFNN([3, 4, 2], ["tanh", "softmax"], "categorical_crossentropy", seed=0)
+    # a validation set of random labels stops improving at once; the training loss keeps falling
+    X_val, y_val = rng.normal(size=(30, 3)), rng.integers(0, 2, 30)
+    plateau = ffnn.schedules.ReduceLROnPlateau(factor=0.5, patience=0, threshold=0.2)
+    model.fit(X, y, learning_rate=0.1, epochs=4, verbose=0, lr_schedule=plateau, validation_data=(X_val, y_val))
+    val = model.history["val_loss"]
+    expected, best, lr = [], np.inf, 0.1
+    for v in val:
+        expected.append(lr)
+        if v < best * (1 - 0.2):
+            best = v
+        else:
+            lr *= 0.5
+    assert model.history["lr"] == pytest.approx(expected) and len(set(expected)) > 1
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(dropout=1.0), ValueError, r"^dropout: expected a number in \[0, 1\)"),
+    (dict(dropout=-0.1), ValueError, r"^dropout: expected a number in \[0, 1\)"),
+    (dict(dropout="0.5"), TypeError, "^dropout: expected a number"),
+    (dict(dropout=[0.1]), ValueError, r"^dropout: expected one rate per hidden layer \(2\), got 1"),
+    (dict(dropout=[0.1, 1.5]), ValueError, r"^dropout\[1\]: expected a number in \[0, 1\)"),
+    (dict(normalization="groupnorm"), ValueError, "^normalization: expected one of 'rmsnorm', 'layernorm', 'batchnorm'"),
+    (dict(normalization=True), TypeError, "^normalization: expected one of"),
+    (dict(rmsnorm=True, normalization="batchnorm"), ValueError, "^rmsnorm: rmsnorm=True means normalization='rmsnorm'"),
+])
+def test_bad_dropout_and_normalization(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        ffnn.FFNN([3, 4, 4, 2], "relu", **kwargs)
+
+
+def test_rmsnorm_true_is_normalization_rmsnorm():
+    a = ffnn.FFNN([3, 4, 2], rmsnorm=True)
+    b = ffnn.FFNN([3, 4, 2], normalization="rmsnorm")
+    assert a.normalization == b.normalization == "rmsnorm" and a.rmsnorm and b.rmsnorm
+    assert [n for n, _ in a.parameters()] == [n for n, _ in b.parameters()]
+
+
+@pytest.mark.parametrize("N, batch_size", [(10, 1), (10, 3), (7, 2)])
+def test_batchnorm_refuses_a_training_batch_of_one_row(N, batch_size):
+    model = ffnn.FFNN([3, 4, 2], "relu", normalization="batchnorm")
+    X = np.random.default_rng(0).normal(size=(N, 3))
+    with pytest.raises(ValueError, match="^batch_size: batchnorm needs at least 2 rows in every training batch"):
+        model.fit(X, X[:, :2], batch_size=batch_size, verbose=0)
+    assert model.history == {}
+
+
+def test_bad_lr_schedule_and_training_flag():
+    model = ffnn.FFNN([3, 4, 2], "relu")
+    X = np.ones((4, 3))
+    with pytest.raises(TypeError, match="^lr_schedule: .*needs arguments"):
+        model.fit(X, X[:, :2], lr_schedule="step", verbose=0)
+    with pytest.raises(ValueError, match="^lr_schedule: unknown schedule 'linear'"):
+        model.fit(X, X[:, :2], lr_schedule="linear", verbose=0)
+    with pytest.raises(TypeError, match="^training: expected True or False"):
+        model.forward(X, training="yes")

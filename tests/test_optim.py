@@ -1,5 +1,8 @@
-"""ffnn.optim: SGD, momentum and Adam against updates computed by hand for three steps, in place,
-dtype-preserving, and continued across fit calls."""
+"""ffnn.optim: every optimiser against updates computed by hand and against torch.optim's update
+rules written out in float64; in place, dtype-preserving, validated, and continued across fit
+calls and save/load."""
+import copy
+import json
 import math
 
 import numpy as np
@@ -56,13 +59,24 @@ def test_momentum_by_hand():
     beta = 0.8
 
     def update(th, g, t, s):
-        s["v"] = beta * s.get("v", 0.0) - LR * g
-        return th + s["v"]
+        s["v"] = beta * s.get("v", 0.0) + g
+        return th - LR * s["v"]
 
     assert_trajectories(run(optim.Momentum(beta)), scalar_trajectories(update))
-    # Step 2 written out for one entry: v1 = -lr g1, v2 = β v1 - lr g2.
+    # Step 2 written out for one entry: v1 = g1, v2 = β v1 + g2.
     th = run(optim.Momentum(beta), steps=2)[-1][0][0, 0]
-    assert th == pytest.approx(1.0 - LR * 0.2 + (beta * -LR * 0.2 - LR * -0.4), rel=1e-14)
+    assert th == pytest.approx(1.0 - LR * 0.2 - LR * (beta * 0.2 + -0.4), rel=1e-14)
+
+
+def test_nesterov_by_hand():
+    beta = 0.8
+
+    def update(th, g, t, s):
+        s["v"] = beta * s.get("v", 0.0) + g
+        return th - LR * (g + beta * s["v"])
+
+    assert_trajectories(run(optim.Nesterov(beta)), scalar_trajectories(update))
+    assert_trajectories(run(optim.Momentum(beta, nesterov=True)), scalar_trajectories(update))
 
 
 def test_adam_by_hand_with_bias_correction():
@@ -88,6 +102,126 @@ def test_adam_first_step_moves_every_entry_by_lr():
         np.testing.assert_allclose(p1, expected, rtol=1e-12, atol=1e-15)
 
 
+# ----------------------------------------------------------------------------- torch.optim's rules
+# Each reference is torch.optim's single-tensor update for one parameter, written out in float64 in
+# torch's own order of operations (torch is not imported). ``s`` holds the state of one parameter.
+def torch_sgd():
+    def update(th, d, lr, t, s):
+        return th - lr * d
+    return update
+
+
+def torch_momentum(beta, nesterov=False):
+    def update(th, d, lr, t, s):
+        s["buf"] = d.copy() if t == 1 else beta * s["buf"] + d  # torch: buf = clone(grad) at step 1
+        step = d + beta * s["buf"] if nesterov else s["buf"]
+        return th - lr * step
+    return update
+
+
+def torch_adam(beta1, beta2, eps, weight_decay=0.0):
+    def update(th, d, lr, t, s):
+        th = th * (1 - lr * weight_decay)  # AdamW's decoupled decay (1 for Adam)
+        s["m"] = s.get("m", 0.0) + (1 - beta1) * (d - s.get("m", 0.0))  # torch: exp_avg.lerp_(grad, 1-β₁)
+        s["v"] = beta2 * s.get("v", 0.0) + (1 - beta2) * d * d
+        step_size = lr / (1 - beta1**t)
+        denom = np.sqrt(s["v"]) / math.sqrt(1 - beta2**t) + eps
+        return th - step_size * s["m"] / denom
+    return update
+
+
+def torch_rmsprop(alpha, eps):
+    def update(th, d, lr, t, s):
+        s["square_avg"] = alpha * s.get("square_avg", 0.0) + (1 - alpha) * d * d
+        return th - lr * d / (np.sqrt(s["square_avg"]) + eps)
+    return update
+
+
+def torch_adagrad(eps):
+    def update(th, d, lr, t, s):
+        s["sum"] = s.get("sum", 0.0) + d * d
+        return th - lr * d / (np.sqrt(s["sum"]) + eps)
+    return update
+
+
+# name: (ffnn optimiser, torch's rule with the same hyperparameters); defaults and non-defaults.
+TORCH_CASES = {
+    "sgd": (lambda: optim.SGD(), torch_sgd()),
+    "momentum": (lambda: optim.Momentum(), torch_momentum(0.9)),
+    "momentum-0.5": (lambda: optim.Momentum(0.5), torch_momentum(0.5)),
+    "nesterov": (lambda: optim.get("nesterov"), torch_momentum(0.9, nesterov=True)),
+    "nesterov-0.7": (lambda: optim.Momentum(0.7, nesterov=True), torch_momentum(0.7, nesterov=True)),
+    "adam": (lambda: optim.Adam(), torch_adam(0.9, 0.999, 1e-8)),
+    "adamw": (lambda: optim.AdamW(), torch_adam(0.9, 0.999, 1e-8, weight_decay=0.01)),
+    "adamw-0.3": (lambda: optim.AdamW(0.8, 0.99, 1e-6, weight_decay=0.3), torch_adam(0.8, 0.99, 1e-6, 0.3)),
+    "rmsprop": (lambda: optim.RMSprop(), torch_rmsprop(0.99, 1e-8)),
+    "rmsprop-0.9": (lambda: optim.RMSprop(alpha=0.9, eps=1e-6), torch_rmsprop(0.9, 1e-6)),
+    "adagrad": (lambda: optim.AdaGrad(), torch_adagrad(1e-10)),
+    "adagrad-0.1": (lambda: optim.AdaGrad(eps=0.1), torch_adagrad(0.1)),
+}
+# A learning rate that changes between steps, as under a schedule: it separates torch's momentum
+# (v ← βv + dθ; θ ← θ - lr v) from the heavy-ball form (v ← βv - lr dθ; θ ← θ + v).
+LRS = [0.1, 0.05, 0.2, 0.1, 0.02, 0.3, 0.1, 0.05, 0.15, 0.1]
+
+
+def wavy_grad(theta, step):
+    """The gradient of Σ (θ²/2 + sin 3θ), plus a different tilt at every step."""
+    tilt = np.cos(np.arange(theta.size).reshape(theta.shape) + step)
+    return theta + 3 * np.cos(3 * theta) + tilt
+
+
+def optimizer_path(opt, dtype):
+    """θ after each of len(LRS) steps of ``opt`` on wavy_grad, for a matrix and a vector."""
+    params = [p.astype(dtype) for p in THETA0]
+    path = []
+    for step, lr in enumerate(LRS):
+        opt.step(params, [wavy_grad(p, step) for p in params], lr)
+        path.append([p.copy() for p in params])
+    return path
+
+
+def reference_path(update, lrs=LRS):
+    """The same in float64 under ``update(θ, dθ, lr, t, state)``."""
+    params = [p.copy() for p in THETA0]
+    states = [{} for _ in params]
+    path = []
+    for t, lr in enumerate(lrs, start=1):
+        params = [update(p, wavy_grad(p, t - 1), lr, t, s) for p, s in zip(params, states)]
+        path.append(params)
+    return path
+
+
+@pytest.mark.parametrize("case", list(TORCH_CASES))
+def test_follows_torch_rule_in_float64(case):
+    make, update = TORCH_CASES[case]
+    assert_trajectories(optimizer_path(make(), "float64"), reference_path(update), rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", list(TORCH_CASES))
+def test_follows_torch_rule_in_float32(case):
+    make, update = TORCH_CASES[case]
+    opt = make()
+    path = optimizer_path(opt, "float32")
+    assert all(p.dtype == np.float32 for p in path[-1])
+    assert all(s.dtype == np.float32 for state in opt.state for s in state)
+    for step, (ours, ref) in enumerate(zip(path, reference_path(update)), start=1):
+        for p32, p64 in zip(ours, ref):
+            np.testing.assert_allclose(p32, p64, rtol=2e-5, atol=2e-5, err_msg=f"step {step}")
+
+
+def test_torch_momentum_and_heavy_ball_agree_only_for_a_constant_lr():
+    """v_torch = -v_heavy/lr: the same path while lr is constant, another one when lr changes."""
+    def heavy_ball(th, d, lr, t, s):
+        s["v"] = 0.9 * s.get("v", 0.0) - lr * d
+        return th + s["v"]
+
+    ours = optimizer_path(optim.Momentum(), "float64")
+    assert not np.allclose(ours[-1][0], reference_path(heavy_ball)[-1][0], rtol=1e-3)
+    constant = [0.1] * len(LRS)
+    assert_trajectories(reference_path(torch_momentum(0.9), constant), reference_path(heavy_ball, constant),
+                        rtol=1e-12)
+
+
 @pytest.mark.parametrize("name", optim.NAMES)
 def test_float32_stays_float32(name):
     opt = optim.get(name)
@@ -106,12 +240,84 @@ def test_state_layout_and_configs():
     assert [len(s) for s in o.state] == [2, 2]
     assert optim.Adam().same_config(optim.Adam()) and not optim.Adam().same_config(optim.Adam(beta1=0.5))
     assert not optim.Momentum().same_config(optim.SGD())
-    assert optim.Momentum(0.5).get_config() == {"beta": 0.5}
+    assert optim.Momentum(0.5).get_config() == {"beta": 0.5, "nesterov": False}
     assert repr(optim.Adam()) == "Adam(beta1=0.9, beta2=0.999, eps=1e-08)"
     sgd = optim.SGD()
     assert optim.get(sgd) is sgd and optim.get(" ADAM ").name == "adam"
     again = optim.from_config("adam", optim.Adam(0.8, 0.99, 1e-7).get_config())
     assert again.same_config(optim.Adam(0.8, 0.99, 1e-7))
+
+
+# name: (state arrays per parameter, get_config() of the default: torch.optim's defaults)
+DEFAULTS = {
+    "sgd": (0, {}),
+    "momentum": (1, {"beta": 0.9, "nesterov": False}),
+    "nesterov": (1, {"beta": 0.9}),
+    "adam": (2, {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}),
+    "adamw": (2, {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01}),
+    "rmsprop": (1, {"alpha": 0.99, "eps": 1e-8}),
+    "adagrad": (1, {"eps": 1e-10}),
+}
+
+
+def test_names_and_defaults():
+    assert optim.NAMES == tuple(DEFAULTS)
+    for name, (n_state, config) in DEFAULTS.items():
+        opt = optim.get(name)
+        assert opt.name == name and opt.get_config() == config
+        run(opt, steps=1)
+        assert [len(s) for s in opt.state] == [n_state, n_state]
+    nesterov = optim.get("Nesterov")
+    assert isinstance(nesterov, optim.Momentum) and nesterov.nesterov and repr(nesterov) == "Nesterov(beta=0.9)"
+    assert repr(optim.AdamW()) == "AdamW(beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0.01)"
+    assert not optim.AdamW().same_config(optim.Adam()) and not optim.Nesterov().same_config(optim.Momentum())
+
+
+@pytest.mark.parametrize("name", optim.NAMES)
+def test_config_and_state_round_trip_continue_identically(name):
+    """from_config(name, JSON'd get_config()) plus a copy of t and state continues bit for bit."""
+    opt = optim.get(name)
+    params = [p.copy() for p in THETA0]
+    for step, lr in enumerate(LRS[:4]):
+        opt.step(params, [wavy_grad(p, step) for p in params], lr)
+    again = optim.from_config(opt.name, json.loads(json.dumps(opt.get_config())))
+    assert again.same_config(opt) and type(again) is type(opt)
+    again.t, again.state = opt.t, copy.deepcopy(opt.state)
+    params_again = [p.copy() for p in params]
+    for step, lr in enumerate(LRS[4:], start=4):
+        opt.step(params, [wavy_grad(p, step) for p in params], lr)
+        again.step(params_again, [wavy_grad(p, step) for p in params_again], lr)
+    for p, q in zip(params, params_again):
+        np.testing.assert_array_equal(p, q)
+
+
+BAD_HYPERPARAMETERS = [
+    (lambda: optim.Momentum(beta=1.0), ValueError, r"^beta: expected a number in \[0, 1\), got 1\.0"),
+    (lambda: optim.Momentum(beta="0.9"), TypeError, r"^beta: expected a number"),
+    (lambda: optim.Momentum(nesterov=1), TypeError, r"^nesterov: expected True or False, got 1"),
+    (lambda: optim.Momentum(nesterov="yes"), TypeError, r"^nesterov: expected True or False"),
+    (lambda: optim.Nesterov(beta=-0.1), ValueError, r"^beta: expected a number in \[0, 1\)"),
+    (lambda: optim.AdamW(weight_decay=-0.01), ValueError, r"^weight_decay: expected a number in \[0, inf\)"),
+    (lambda: optim.AdamW(weight_decay=None), TypeError, r"^weight_decay: expected a number"),
+    (lambda: optim.AdamW(weight_decay=float("inf")), ValueError, r"^weight_decay: expected a number"),
+    (lambda: optim.AdamW(beta2=1), ValueError, r"^beta2: expected a number in \[0, 1\)"),
+    (lambda: optim.AdamW(eps=0.0), ValueError, r"^eps: expected a number in \(0, inf\)"),
+    (lambda: optim.RMSprop(alpha=1.0), ValueError, r"^alpha: expected a number in \[0, 1\)"),
+    (lambda: optim.RMSprop(alpha=-0.5), ValueError, r"^alpha: expected a number in \[0, 1\)"),
+    (lambda: optim.RMSprop(alpha=True), TypeError, r"^alpha: expected a number"),
+    (lambda: optim.RMSprop(eps=-1e-8), ValueError, r"^eps: expected a number in \(0, inf\)"),
+    (lambda: optim.AdaGrad(eps=0), ValueError, r"^eps: expected a number in \(0, inf\), got 0"),
+    (lambda: optim.AdaGrad(eps=float("nan")), ValueError, r"^eps: expected a number"),
+    (lambda: optim.AdaGrad(eps="1e-10"), TypeError, r"^eps: expected a number"),
+    (lambda: optim.get("adamax"), ValueError, r"^optimizer: unknown optimizer 'adamax'; expected one of "
+                                             r"sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad"),
+]
+
+
+@pytest.mark.parametrize("make, error, message", BAD_HYPERPARAMETERS)
+def test_bad_hyperparameters(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
 
 
 # ----------------------------------------------------------------------------- with fit
@@ -144,3 +350,20 @@ def test_fit_with_a_new_optimizer_object_starts_fresh():
     assert model.optimizer is fresh and fresh.t == 1
     model.fit(X, Y, epochs=1, batch_size=8, optimizer="sgd", verbose=0)
     assert model.optimizer.name == "sgd" and model.optimizer.t == 1
+
+
+@pytest.mark.parametrize("name", ["nesterov", "adamw", "rmsprop", "adagrad"])
+def test_save_and_load_continue_training_identically(tmp_path, name):
+    """The saved file keeps the new optimisers' name, config, t and state (one array per entry)."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 2))
+    model = ffnn.FFNN([3, 5, 2], ["tanh", "linear"], "mse", seed=1, dtype="float32")
+    model.fit(X, Y, batch_size=8, learning_rate=0.01, epochs=2, optimizer=name, verbose=0)
+    model.save(tmp_path / "model.npz")
+    loaded = ffnn.load(tmp_path / "model.npz")
+    assert loaded.optimizer.same_config(model.optimizer) and loaded.optimizer.t == model.optimizer.t
+    for m in (model, loaded):
+        m.fit(X, Y, batch_size=8, learning_rate=0.01, epochs=2, optimizer=name, verbose=0)
+    for (_, a), (_, b) in zip(model.parameters(), loaded.parameters()):
+        assert a.dtype == b.dtype == np.float32
+        np.testing.assert_array_equal(a, b)

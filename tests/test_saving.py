@@ -5,6 +5,7 @@ import json
 import pickle
 import re
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +20,18 @@ CONFIGS = {
     "f32-adam-rmsnorm": dict(dtype="float32", rmsnorm=True, regularization=None, optimizer="adam"),
     "f64-momentum-rmsnorm-l1": dict(dtype="float64", rmsnorm=True, regularization=ffnn.L1(1e-3),
                                     optimizer="momentum"),
+    "f64-nesterov-layernorm-dropout": dict(dtype="float64", normalization="layernorm", dropout=0.3,
+                                           optimizer="nesterov", lr_schedule="step"),
+    "f32-adamw-batchnorm-plateau": dict(dtype="float32", normalization="batchnorm", optimizer="adamw",
+                                        lr_schedule="plateau"),
+    "f64-rmsprop-batchnorm-dropout": dict(dtype="float64", normalization="batchnorm", dropout=[0.2, 0.5],
+                                          optimizer="rmsprop", lr_schedule="cosine"),
+    "f64-adagrad-bias-init": dict(dtype="float64", optimizer="adagrad", bias_init=True),
 }
+
+SCHEDULES = {"step": lambda: ffnn.schedules.StepLR(2, gamma=0.5),
+             "plateau": lambda: ffnn.schedules.ReduceLROnPlateau(factor=0.5, patience=0, threshold=0.5),
+             "cosine": lambda: ffnn.schedules.CosineAnnealingLR(4, eta_min=0.001)}
 
 
 def data(N=30):
@@ -28,19 +40,21 @@ def data(N=30):
     return X, (X[:, 0] - X[:, 1] > 0).astype(int) + (X[:, 2] > 0.5)
 
 
-def trained(optimizer, **kwargs):
+def trained(optimizer, lr_schedule=None, bias_init=False, **kwargs):
     X, y = data()
     model = ffnn.FFNN([4, 6, 5, 3], ["relu", "tanh", "softmax"], "categorical_crossentropy",
-                      init=[ffnn.init.HeNormal(), ffnn.init.Uniform(-0.4, 0.4, seed=3), "xavier_normal"],
-                      seed=4, **kwargs)
+                      init=[ffnn.init.HeNormal(bias=bias_init), ffnn.init.Uniform(-0.4, 0.4, seed=3),
+                            "xavier_normal"], seed=4, **kwargs)
     model.fit(X, y, batch_size=7, learning_rate=0.01, epochs=3, optimizer=optimizer, verbose=0,
-              validation_data=(X[:10], y[:10]))
+              validation_data=(X[:10], y[:10]),
+              lr_schedule=None if lr_schedule is None else SCHEDULES[lr_schedule]())
     return model
 
 
 def assert_identical(a, b):
     assert a.layer_sizes == b.layer_sizes and a.activations == b.activations and a.loss_name == b.loss_name
     assert a.dtype == b.dtype and a.rmsnorm == b.rmsnorm and a.seed == b.seed and a.eps == b.eps
+    assert a.normalization == b.normalization and a.dropout == b.dropout
     assert a.regularization == b.regularization
     assert [repr(la.init) for la in a.layers] == [repr(lb.init) for lb in b.layers]
     for (na, pa), (nb, pb) in zip(a.parameters(), b.parameters(), strict=True):
@@ -48,6 +62,16 @@ def assert_identical(a, b):
         np.testing.assert_array_equal(pa, pb)
     assert dict(a.history) == dict(b.history) and isinstance(b.history, ffnn.History)
     assert a.rng.bit_generator.state == b.rng.bit_generator.state
+    assert a.dropout_rng.bit_generator.state == b.dropout_rng.bit_generator.state
+    for la, lb in zip(a.layers, b.layers):
+        for (na, x), (nb, y) in zip(la.buffers(), lb.buffers(), strict=True):
+            assert na == nb and x.dtype == y.dtype
+            np.testing.assert_array_equal(x, y)
+    if a.lr_schedule is None:
+        assert b.lr_schedule is None
+    else:
+        assert a.lr_schedule.same_config(b.lr_schedule)
+        assert a.lr_schedule.get_state() == b.lr_schedule.get_state()
     if a.optimizer is None:
         assert b.optimizer is None
         return
@@ -63,6 +87,8 @@ def test_round_trip_is_bit_exact_and_training_continues_identically(tmp_path, co
     kwargs = dict(CONFIGS[config])
     optimizer = kwargs.pop("optimizer")
     model = trained(optimizer, **kwargs)
+    if "lr_schedule" in kwargs:
+        assert len(set(model.history["lr"])) > 1  # the schedule has moved the rate
     path = tmp_path / "model.npz"
     model.save(path)
     loaded = ffnn.load(path)
@@ -72,7 +98,7 @@ def test_round_trip_is_bit_exact_and_training_continues_identically(tmp_path, co
     X, y = data()
     for m in (model, loaded):
         m.fit(X, y, batch_size=7, learning_rate=0.01, epochs=2, optimizer=optimizer, shuffle=True, verbose=0,
-              validation_data=(X[:10], y[:10]))
+              validation_data=(X[:10], y[:10]), lr_schedule=m.lr_schedule)
     assert_identical(model, loaded)
     assert len(loaded.history["loss"]) == 5
 
@@ -226,4 +252,38 @@ def test_the_format_is_a_plain_zip_of_npy_files(tmp_path):
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
     assert "__header__.npy" in names and "layers[0].W.npy" in names and "optimizer.0.0.npy" in names
-    assert saving.FORMAT == "ffnn-model" and saving.VERSION == 1
+    assert saving.FORMAT == "ffnn-model" and saving.VERSION == 2 and saving.READS == (1, 2)
+
+
+# ----------------------------------------------------------------------------- files of format 1
+# tests/data/model_v1_{adam,momentum}.npz were written by ffnn at commit 7c17384 (format 1, before
+# normalization, dropout and schedules): a [4, 5, 3] tanh/softmax classifier with RMSNorm and
+# L2(0.01), seed 5, trained 2 epochs (batch 8, lr 0.05) on 40 rows of N(0.2, 1) with 3 classes.
+V1 = {opt: Path(__file__).parent / "data" / f"model_v1_{opt}.npz" for opt in ("adam", "momentum")}
+
+
+@pytest.mark.parametrize("opt", list(V1))
+def test_format_1_files_still_load(opt):
+    with np.load(V1[opt]) as archive:
+        raw = {name: archive[name] for name in archive.files}
+    header = json.loads(raw["__header__"].tobytes().decode("utf-8"))
+    assert header["version"] == 1
+    model = ffnn.load(V1[opt])
+    assert model.normalization == "rmsnorm" and model.dropout == 0.0 and model.lr_schedule is None
+    assert model.layer_sizes == [4, 5, 3] and model.regularization == ffnn.L2(0.01)
+    for name, p in model.parameters():
+        np.testing.assert_array_equal(p, raw[name])
+    assert dict(model.history) == header["history"] and len(model.history["loss"]) == 2
+    assert model.rng.bit_generator.state == header["rng_state"]
+    assert model.optimizer.name == opt and model.optimizer.t == header["optimizer"]["t"] == 10
+    if opt == "adam":  # Adam's moments mean the same in both formats
+        for i, state in enumerate(model.optimizer.state):
+            for j, s in enumerate(state):
+                np.testing.assert_array_equal(s, raw[f"optimizer.{i}.{j}"])
+    else:  # format 1 held the heavy-ball velocity -lr v: momentum restarts from zero
+        assert model.optimizer.state == []
+    X = np.random.default_rng(1).normal(0.2, 1.0, (40, 4))
+    y = np.arange(40) % 3
+    before = model.loss(X, y)
+    model.fit(X, y, batch_size=8, learning_rate=0.05, epochs=3, optimizer=opt, verbose=0)
+    assert np.isfinite(model.history["loss"]).all() and model.loss(X, y) != before

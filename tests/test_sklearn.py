@@ -48,6 +48,11 @@ ESTIMATORS = [
                    regularization=ffnn.L2(1e-4), optimizer=Momentum(), learning_rate=0.05),
     FFNNRegressor(hidden_layer_sizes=(32,), regularization=ffnn.L1(1e-5), early_stopping=True,
                   optimizer=Adam()),
+    # LayerNorm, dropout, a schedule and the optimisers beyond scikit-learn's
+    FFNNClassifier(hidden_layer_sizes=(16,), normalization="layernorm", dropout=0.1, optimizer="adamw",
+                   lr_schedule=ffnn.schedules.StepLR(50, gamma=0.5), learning_rate=0.01),
+    FFNNRegressor(hidden_layer_sizes=(16, 8), dropout=[0.1, 0.0], optimizer="rmsprop",
+                  lr_schedule=ffnn.schedules.CosineAnnealingLR(200)),
 ]
 
 
@@ -240,6 +245,22 @@ def test_early_stopping_stops_and_restores_the_best_epoch():
     best = int(np.argmin(est.validation_loss_curve_))
     assert est.n_iter_ == best + 1 + 5
     assert FFNNRegressor(epochs=3).fit(X, y).validation_loss_curve_ is None
+
+
+@pytest.mark.parametrize("normalization", [None, "rmsnorm", "layernorm", "batchnorm"])
+def test_normalization_dropout_schedule_and_optimizer_reach_the_model(digits, normalization):
+    X, y = digits
+    schedule = ffnn.schedules.StepLR(2, gamma=0.5)
+    est = FFNNClassifier((16,), normalization=normalization, dropout=0.2, optimizer="nesterov",
+                         lr_schedule=schedule, learning_rate=0.05, epochs=3, batch_size=64,
+                         random_state=0).fit(X / 16, y)
+    model = est.model_
+    assert model.normalization == normalization and model.dropout == 0.2
+    assert model.optimizer.name == "nesterov" and model.history["lr"] == [0.05, 0.05, 0.025]
+    assert schedule.base_lr is None and model.lr_schedule is not schedule  # the parameter is copied
+    est.partial_fit(X / 16, y)  # continues the schedule
+    assert model.history["lr"][-1] == 0.025 and model.lr_schedule.epoch == 4
+    assert est.score(X / 16, y) > 0.6  # it learns: chance is 0.1
 
 
 def test_fit_leaves_parameter_objects_untouched():
