@@ -47,8 +47,8 @@ def to_sklearn_params(config, seed=0):
       U(±√(6/(n_in+n_out))) (the Glorot/Xavier uniform range; ±√(2/(n_in+n_out)) for logistic),
       and, unlike ffnn, b from the same range.
 
-    Raises ValueError, naming the key, for what MLPClassifier cannot do (L1, RMSNorm, other
-    activations, other losses, early stopping).
+    Raises ValueError, naming the key, for what MLPClassifier cannot do (L1, normalisation,
+    dropout, learning-rate schedules, other activations, other losses, early stopping).
     """
     check_keys(config, "config")
     c = merge(DEFAULTS, config)
@@ -69,6 +69,14 @@ def to_sklearn_params(config, seed=0):
                          f"set init='xavier_uniform' to compare like with like, got {c['init']!r}")
     if c.get("rmsnorm"):
         raise ValueError("rmsnorm: MLPClassifier has no normalisation layers; expected rmsnorm=False")
+    if c.get("normalization") is not None:
+        raise ValueError(f"normalization: MLPClassifier has no normalisation layers; expected None, "
+                         f"got {c['normalization']!r}")
+    if c.get("dropout", 0.0) not in (0, 0.0):
+        raise ValueError(f"dropout: MLPClassifier has no dropout; expected 0.0, got {c['dropout']!r}")
+    if c.get("lr_schedule") is not None:
+        raise ValueError("lr_schedule: MLPClassifier's sgd schedules ('invscaling', 'adaptive') are not "
+                         "ffnn's; expected None for a constant rate")
     if c.get("patience") is not None:
         raise ValueError("patience: MLPClassifier's early stopping holds out its own validation "
                          "set; expected patience=None")

@@ -18,8 +18,10 @@ from ._validation import check_int, is_int
 __all__ = ["MODEL_KEYS", "FIT_KEYS", "SHORTHANDS", "KEYS", "DEFAULTS", "REPLACES", "check_keys",
            "check_seeds", "merge", "hidden_widths", "n_outputs", "model_and_fit_kwargs"]
 
-MODEL_KEYS = ("layer_sizes", "activations", "loss", "init", "regularization", "rmsnorm", "dtype", "eps")
-FIT_KEYS = ("batch_size", "learning_rate", "epochs", "optimizer", "patience", "shuffle", "restore_best")
+MODEL_KEYS = ("layer_sizes", "activations", "loss", "init", "regularization", "rmsnorm", "normalization",
+              "dropout", "dtype", "eps")
+FIT_KEYS = ("batch_size", "learning_rate", "epochs", "optimizer", "patience", "shuffle", "restore_best",
+            "lr_schedule")
 SHORTHANDS = ("hidden", "activation", "output")
 KEYS = SHORTHANDS + MODEL_KEYS + FIT_KEYS
 #: What a run uses for every key the base configuration and the grid leave out.
@@ -29,7 +31,7 @@ DEFAULTS = {"hidden": [128, 64], "activation": "relu", "loss": "categorical_cros
 #: A key given at one level replaces these keys from the levels below it (defaults < base < grid).
 REPLACES = {"hidden": ("layer_sizes",), "layer_sizes": ("hidden",),
             "activations": ("activation", "output"), "activation": ("activations",),
-            "output": ("activations",)}
+            "output": ("activations",), "rmsnorm": ("normalization",), "normalization": ("rmsnorm",)}
 
 
 def check_keys(config, where):

@@ -34,6 +34,10 @@ def test_to_sklearn_params_translates_the_configuration():
     assert nesterov["solver"] == "sgd" and nesterov["momentum"] == 0.9 and nesterov["nesterovs_momentum"]
     momentum = to_sklearn_params({"init": "xavier_uniform", "optimizer": ffnn.optim.Momentum(0.8)})
     assert momentum["momentum"] == 0.8 and momentum["nesterovs_momentum"] is False
+    for key, value in (("normalization", "layernorm"), ("dropout", 0.2),
+                       ("lr_schedule", ffnn.schedules.StepLR(2))):
+        with pytest.raises(ValueError, match=f"^{key}: MLPClassifier"):
+            to_sklearn_params({"init": "xavier_uniform", key: value})
     for name in ("adamw", "rmsprop", "adagrad"):
         with pytest.raises(ValueError, match=f"^optimizer: MLPClassifier has sgd, momentum, nesterov and adam, got '{name}'"):
             to_sklearn_params({"init": "xavier_uniform", "optimizer": name})

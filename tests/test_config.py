@@ -48,6 +48,19 @@ def test_model_and_fit_kwargs_keeps_explicit_choices_and_copies_objects():
     assert fit["epochs"] == 2 and isinstance(fit["optimizer"], ffnn.optim.Adam) and fit["optimizer"] is not opt
 
 
+def test_normalization_dropout_and_schedule_are_configuration_keys():
+    schedule = ffnn.schedules.StepLR(2)
+    config = merge(DEFAULTS, {"rmsnorm": True}, {"normalization": "batchnorm", "dropout": 0.2,
+                                                 "lr_schedule": schedule})
+    assert "rmsnorm" not in config  # normalization replaces rmsnorm, and the other way round
+    assert merge(config, {"rmsnorm": True}).get("normalization") is None
+    model, fit = model_and_fit_kwargs(config, 4, 3)
+    assert model["normalization"] == "batchnorm" and model["dropout"] == 0.2
+    assert isinstance(fit["lr_schedule"], ffnn.schedules.StepLR) and fit["lr_schedule"] is not schedule
+    net = ffnn.FFNN(**model)
+    assert net.normalization == "batchnorm" and net.layers[0].dropout == 0.2
+
+
 def test_hidden_widths_and_n_outputs():
     assert hidden_widths(7) == [7] and hidden_widths((4, 2)) == [4, 2] and hidden_widths([]) == []
     assert n_outputs("categorical_crossentropy", [np.array([0, 3, 1]), np.array([5])]) == 6
