@@ -38,8 +38,11 @@ class Optimizer(Configurable):
         self.state = []  # one list of arrays per parameter
         self.t = 0
 
+    #: how many arrays of state each parameter has (a velocity, Adam's two moments, ...)
+    n_state = 0
+
     def _init_state(self, params):
-        raise NotImplementedError
+        return [[np.zeros_like(p) for _ in range(self.n_state)] for p in params]
 
     def step(self, params, grads, lr):
         """params, grads: equally long lists of arrays; lr: learning rate (float)."""
@@ -59,9 +62,6 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def _init_state(self, params):
-        return [[] for _ in params]
-
     def _update(self, p, d, lr, state):
         p -= lr * d
 
@@ -70,6 +70,7 @@ class Momentum(Optimizer):
     """v ← β v + dθ; θ ← θ - lr v (v starts at 0). With ``nesterov``: θ ← θ - lr (dθ + β v)."""
 
     name = "momentum"
+    n_state = 1
 
     def __init__(self, beta=0.9, nesterov=False):
         super().__init__()
@@ -78,9 +79,6 @@ class Momentum(Optimizer):
 
     def get_config(self):
         return {"beta": self.beta, "nesterov": self.nesterov}
-
-    def _init_state(self, params):
-        return [[np.zeros_like(p)] for p in params]
 
     def _update(self, p, d, lr, state):
         v = state[0]
@@ -107,6 +105,7 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015) with bias correction: m̂ = m/(1-β₁ᵗ), ŝ = s/(1-β₂ᵗ)."""
 
     name = "adam"
+    n_state = 2
 
     def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8):
         super().__init__()
@@ -116,9 +115,6 @@ class Adam(Optimizer):
 
     def get_config(self):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
-
-    def _init_state(self, params):
-        return [[np.zeros_like(p), np.zeros_like(p)] for p in params]
 
     def _update(self, p, d, lr, state):
         m, s = state
@@ -153,6 +149,7 @@ class RMSprop(Optimizer):
     """s ← α s + (1-α) dθ²; θ ← θ - lr dθ / (√s + eps) (s starts at 0, no bias correction)."""
 
     name = "rmsprop"
+    n_state = 1
 
     def __init__(self, alpha=0.99, eps=1e-8):
         super().__init__()
@@ -161,9 +158,6 @@ class RMSprop(Optimizer):
 
     def get_config(self):
         return {"alpha": self.alpha, "eps": self.eps}
-
-    def _init_state(self, params):
-        return [[np.zeros_like(p)] for p in params]
 
     def _update(self, p, d, lr, state):
         s = state[0]
@@ -175,6 +169,7 @@ class AdaGrad(Optimizer):
     """s ← s + dθ²; θ ← θ - lr dθ / (√s + eps) (Duchi et al., 2011; s starts at 0)."""
 
     name = "adagrad"
+    n_state = 1
 
     def __init__(self, eps=1e-10):
         super().__init__()
@@ -182,9 +177,6 @@ class AdaGrad(Optimizer):
 
     def get_config(self):
         return {"eps": self.eps}
-
-    def _init_state(self, params):
-        return [[np.zeros_like(p)] for p in params]
 
     def _update(self, p, d, lr, state):
         s = state[0]
