@@ -23,7 +23,7 @@ MOMENTUM = 0.1
 
 
 def batchnorm_forward(z_raw, g, beta, eps=1e-6):
-    """Training pass: return (z, z_hat, sigma, mu) with the batch's own statistics."""
+    """Training pass: return (z, z_hat, sigma) with the batch's own statistics."""
     return layernorm_forward(z_raw, g, beta, eps, axis=0)
 
 

@@ -25,12 +25,12 @@ __all__ = ["layernorm_forward", "layernorm_backward"]
 
 
 def layernorm_forward(z_raw, g, beta, eps=1e-6, axis=1):
-    """Return (z, z_hat, sigma, mu) for z_raw (N, n); z = g ⊙ (z_raw - μ) / σ + beta."""
+    """Return (z, z_hat, sigma) for z_raw (N, n); z = g ⊙ (z_raw - μ) / σ + beta."""
     mu = np.mean(z_raw, axis=axis, keepdims=True)
     centred = z_raw - mu
     sigma = np.sqrt(np.mean(centred * centred, axis=axis, keepdims=True) + z_raw.dtype.type(eps))
     z_hat = centred / sigma
-    return z_hat * g + beta, z_hat, sigma, mu
+    return z_hat * g + beta, z_hat, sigma
 
 
 def layernorm_backward(dz, z_hat, sigma, g, axis=1):

@@ -55,7 +55,8 @@ class Dense:
         The layer's position in its network: a seeded initialiser draws layer ``index`` from its
         own stream (see :class:`ffnn.init.Initializer`).
     dropout_rng : numpy.random.Generator
-        Draws the dropout masks (the network passes its own ``dropout_rng``).
+        Draws the dropout masks; the network passes its own seeded ``dropout_rng``, and a layer
+        on its own without one draws from an unseeded generator.
     """
 
     def __init__(self, n_in, n_out, activation="linear", init="he_normal", normalization=None,
@@ -108,11 +109,11 @@ class Dense:
         if self.normalization == "rmsnorm":
             z, self.z_hat, self.sigma = rmsnorm_forward(z_raw, self.g, self.eps)
         elif self.normalization == "layernorm":
-            z, self.z_hat, self.sigma, _ = layernorm_forward(z_raw, self.g, self.beta, self.eps)
+            z, self.z_hat, self.sigma = layernorm_forward(z_raw, self.g, self.beta, self.eps)
         elif training:
             if z_raw.shape[0] < 2:
                 raise ValueError("X: batchnorm in training needs at least 2 rows per batch, got 1")
-            z, self.z_hat, self.sigma, _ = batchnorm_forward(z_raw, self.g, self.beta, self.eps)
+            z, self.z_hat, self.sigma = batchnorm_forward(z_raw, self.g, self.beta, self.eps)
             update_running(self.running_mean, self.running_var, z_raw)
         else:
             z, self.z_hat, self.sigma = batchnorm_eval(z_raw, self.g, self.beta, self.running_mean,

@@ -237,7 +237,8 @@ class FFNN:
 
     def loss(self, X, Y, training=False):
         """Mean data loss on (X, Y) plus the penalty, as a float, after a forward pass in
-        evaluation mode (``training=True``: in training mode, as :meth:`forward` does)."""
+        evaluation mode. ``training=True`` makes the training pass, as :meth:`forward` does: it
+        draws dropout masks and moves BatchNorm's running statistics."""
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0])
         return self._data_loss(self._forward(X, check_bool(training, "training")), Y) + self.penalty()
