@@ -26,7 +26,7 @@ SHORTHANDS = ("hidden", "activation", "output")
 KEYS = SHORTHANDS + MODEL_KEYS + FIT_KEYS
 #: What a run uses for every key the base configuration and the grid leave out.
 DEFAULTS = {"hidden": [128, 64], "activation": "relu", "loss": "categorical_crossentropy",
-            "init": "he_normal", "regularization": None, "rmsnorm": False, "dtype": "float32",
+            "init": "he_normal", "regularization": None, "dtype": "float32",
             "batch_size": 128, "learning_rate": 0.1, "epochs": 5, "optimizer": "sgd"}
 #: A key given at one level replaces these keys from the levels below it (defaults < base < grid).
 REPLACES = {"hidden": ("layer_sizes",), "layer_sizes": ("hidden",),

@@ -202,10 +202,11 @@ def sweep(base=None, grid=None, data=None, seeds=(0,), n_jobs=-1, keep_models=Tr
     for point in points:
         config = merge(DEFAULTS, base, point)
         ys = [y for y in (data[1], data[3], data[5]) if y is not None]
-        model_kwargs, fit_kwargs = model_and_fit_kwargs(config, n_in, n_outputs(config["loss"], ys))
         # Build one model now, so a bad value fails here with FFNN's message, not in a worker.
-        FFNN(**model_kwargs)
+        FFNN(**model_and_fit_kwargs(config, n_in, n_outputs(config["loss"], ys))[0])
         for seed in seeds:
+            # Each run gets its own copies: optimiser and schedule objects carry state.
+            model_kwargs, fit_kwargs = model_and_fit_kwargs(config, n_in, n_outputs(config["loss"], ys))
             configs.append({**config, "seed": seed})
             tasks.append((model_kwargs, fit_kwargs, seed, data, keep_models, measure))
     outcomes = parallel_map(_run, tasks, n_jobs)

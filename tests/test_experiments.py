@@ -124,6 +124,22 @@ def test_same_seeds_same_results_serial_or_parallel(digits):
     assert serial.rows[0]["train_loss"] != serial.rows[1]["train_loss"]
 
 
+def test_each_run_has_its_own_optimizer_and_schedule(digits):
+    """Seeds of one configuration never share stateful objects, serially or in workers."""
+    base = {**BASE, "learning_rate": 0.1, "optimizer": ffnn.optim.Adam(),
+            "lr_schedule": ffnn.schedules.StepLR(1, gamma=0.5)}
+    serial = sweep(base, {"activation": ["relu", "tanh"]}, digits, seeds=(0, 1, 2), n_jobs=1)
+    parallel = sweep(base, {"activation": ["relu", "tanh"]}, digits, seeds=(0, 1, 2), n_jobs=2)
+    for h in serial.histories:
+        assert h["lr"][0] == 0.1 and h["lr"][1] == 0.05
+    for m in serial.models:
+        assert m.optimizer.t == serial.models[0].optimizer.t  # each counted only its own steps
+    assert len({id(m.optimizer) for m in serial.models}) == len({id(m.lr_schedule) for m in serial.models}) == 6
+    for ha, hb in zip(serial.histories, parallel.histories):
+        assert ha == hb
+    assert base["lr_schedule"].base_lr is None and base["optimizer"].t == 0
+
+
 def test_without_joblib_the_sweep_runs_serially(digits, monkeypatch):
     monkeypatch.setitem(sys.modules, "joblib", None)  # makes `import joblib` raise ImportError
     r = sweep(BASE, {"learning_rate": [0.1, 0.2]}, digits, n_jobs=2)
