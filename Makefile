@@ -1,15 +1,18 @@
 # ffnn: library, tests and the Jupyter Book that builds the library.
 #
-#   make test   create .venv, install ffnn[test], run tests/ and every chapter notebook (nbval)
-#   make book   create .venv, install ffnn[book], build the book into _build/html (offline maths)
-#   make lab    create .venv, install ffnn[lab], open JupyterLab on the chapters
-#   make clean  remove _build/, _offline/ and caches (make distclean also removes .venv)
+#   make test      create .venv, install ffnn[test], run tests/ and every chapter notebook (nbval)
+#   make test-min  create .venv-min, install ffnn[test] with the lowest numpy, matplotlib, tqdm,
+#                  scikit-learn and joblib that pyproject.toml allows, run tests/ there
+#   make book      create .venv, install ffnn[book], build the book into _build/html (offline maths)
+#   make lab       create .venv, install ffnn[lab], open JupyterLab on the chapters
+#   make clean     remove _build/, _offline/ and caches (make distclean also removes both venvs)
 #
 # Only Python >= 3.10 is needed (`make book` also reaches the npm registry once, with Python's
 # urllib, for MathJax and the widget manager). Nothing has to be activated.
 
 PYTHON ?= python3
 VENV = .venv
+VENV_MIN = .venv-min
 
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 BIN := $(VENV)/bin
@@ -37,11 +40,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Silences debugpy's "frozen modules" warning that Python >= 3.11 kernels print at start-up.
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help test book lab clean distclean offline-assets nbtest-convert
+.PHONY: help test test-min book lab clean distclean offline-assets nbtest-convert
 .DEFAULT_GOAL := help
 
+# Prints the header comment at the top of this file, from its third line on.
 help:
-	@sed -n '3,8p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' $(firstword $(MAKEFILE_LIST))
 
 # --- environment ---------------------------------------------------------------------------
 # One stamp per extra. A stamp is rebuilt when pyproject.toml changes or when it was written
@@ -89,6 +93,48 @@ test: nbtest-convert
 	$(PY) -m pytest -ra tests/ $(NBTEST)/ \
 	    --nbval-lax --nbval-current-env --nbval-cell-timeout=$(NB_CELL_TIMEOUT)
 
+# --- make test-min -------------------------------------------------------------------------
+# The same tests/ (not the chapter notebooks) against the lowest versions that pyproject.toml
+# declares. pyproject.toml is the one source of truth: its ">=" bounds for MIN_PACKAGES become
+# "==" pins in $(VENV_MIN)/constraints.txt (where a package appears in several lists, the
+# highest of its bounds). The pinned packages must come as wheels, so a bound that has none
+# for this Python fails the install at once instead of building from source; everything else
+# (scipy, pytest, ...) is whatever pip picks beside the pins. pip's output goes to
+# $(VENV_MIN)/pip.log.
+MIN_PACKAGES := numpy matplotlib tqdm scikit-learn joblib
+PY_MIN := $(VENV_MIN)/bin/python
+MIN_STAMP := $(VENV_MIN)/.installed-test
+
+define MIN_CONSTRAINTS_PY
+import re, sys
+text = open("pyproject.toml", encoding="utf-8").read()
+for name in sys.argv[1:]:
+    bounds = re.findall(r'"' + re.escape(name) + r'\s*(?:\[[^]]*\])?\s*(?:[<>=!~][^";,]*,\s*)*>=\s*([0-9][0-9.]*)', text)
+    if not bounds:
+        sys.exit("error: pyproject.toml declares no lower bound (>=) for " + name)
+    print(name + "==" + max(bounds, key=lambda v: tuple(int(p) for p in v.split("."))))
+endef
+export MIN_CONSTRAINTS_PY
+
+$(PY_MIN):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "error: ffnn needs Python >= 3.10, $(PYTHON) is " + sys.version.split()[0])'
+	@echo ">>> creating $(VENV_MIN) with $(PYTHON)"
+	@$(PYTHON) -m venv $(VENV_MIN) || { echo "error: '$(PYTHON) -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)" >&2; exit 1; }
+
+$(if $(filter $(ROOT),$(shell cat $(MIN_STAMP) 2>/dev/null)),,$(MIN_STAMP)): FORCE
+
+$(MIN_STAMP): pyproject.toml | $(PY_MIN)
+	@$(PYTHON) -c "$$MIN_CONSTRAINTS_PY" $(MIN_PACKAGES) > $(VENV_MIN)/constraints.txt
+	@echo ">>> pip install -e \".[test]\" into $(VENV_MIN) with $$(tr '\n' ' ' < $(VENV_MIN)/constraints.txt)"
+	@$(PY_MIN) -m pip install --progress-bar off -c $(VENV_MIN)/constraints.txt \
+	    --only-binary $$(echo $(MIN_PACKAGES) | tr ' ' ',') -e ".[test]" > $(VENV_MIN)/pip.log 2>&1 \
+	    || { tail -n 25 $(VENV_MIN)/pip.log; echo "error: see $(VENV_MIN)/pip.log" >&2; exit 1; }
+	@echo "$(ROOT)" > $@
+
+test-min: $(MIN_STAMP)
+	@$(PY_MIN) -c 'import sys, importlib.metadata as m; print(">>> pytest tests/ with Python", sys.version.split()[0] + ",", ", ".join(p + " " + m.version(p) for p in sys.argv[1:]))' $(MIN_PACKAGES) scipy
+	$(PY_MIN) -m pytest -ra tests/
+
 # --- make book ----------------------------------------------------------------------------
 offline-assets: | $(PY)
 	@$(PY) scripts/fetch_offline_assets.py
@@ -125,7 +171,7 @@ lab: $(VENV)/.installed-lab $(LAB_OVERRIDES)
 # --- cleaning -----------------------------------------------------------------------------
 clean:
 	rm -rf _build _offline .pytest_cache .hypothesis
-	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . \( -path ./$(VENV) -o -path ./$(VENV_MIN) \) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) $(VENV_MIN) *.egg-info

@@ -8,14 +8,14 @@ The three are timed in alternating rounds (the order rotates every round) after 
 each, so a slow moment of the machine hits all of them alike; the medians and the ratios
 ffnn / PyTorch and ffnn / scikit-learn are printed.
 
-A fourth runner, "NumPy loop", is the same epoch written as one bare NumPy function with every
-buffer allocated once and the same SGD step as ffnn's (no validation, no history, no accuracy):
-a practical floor for a NumPy implementation on the machine. It is timed in the same rounds for
-reference and is not part of the target (``--skip numpy`` leaves it out).
+A fourth runner, "NumPy loop", is the same epoch written as one plain NumPy function, the loop of
+chapter 3 with nothing around it (no validation, no history, no accuracy): a practical floor for
+a NumPy implementation on the machine. It is timed in the same rounds for reference and is not
+part of the target (``--skip numpy`` leaves it out).
 
 Usage::
 
-    pip install -e ".[bench]"          # scikit-learn and torch==2.13.0 (CPU)
+    pip install -e ".[bench]"          # scikit-learn, threadpoolctl and torch==2.13.0 (CPU)
     python benchmarks/epoch.py --rounds 5 [--data-dir ../shared/data/mnist]
 
 Without MNIST (no --data-dir and no FFNN_DATA_DIR) it uses random data of the same shape; the
@@ -32,8 +32,6 @@ import warnings
 import numpy as np
 
 import ffnn
-from ffnn._blas import add_product
-from ffnn.activations import _row_max
 
 N_HIDDEN = (128, 64)
 BATCH = 128
@@ -63,7 +61,7 @@ class FfnnRunner:
 
 
 class NumpyLoopRunner:
-    """The epoch as one bare NumPy function: a floor for NumPy on this machine, not a library."""
+    """The epoch as one plain NumPy function: a floor for NumPy on this machine, not a library."""
 
     name = "NumPy loop"
 
@@ -72,39 +70,31 @@ class NumpyLoopRunner:
         self.Y = np.eye(10, dtype=np.float32)[y]
         self.rng = np.random.default_rng(0)
         sizes = [784, *N_HIDDEN, 10]
-        self.W = [(self.rng.uniform(-1, 1, (a, b)) * np.sqrt(6 / a)).astype(np.float32)
-                  for a, b in zip(sizes, sizes[1:])]
-        self.b = [np.zeros(b, np.float32) for b in sizes[1:]]
-        self.dW = [np.empty_like(W) for W in self.W]  # work space of the NumPy path of add_product
-        self.Xb, self.Yb = np.empty((BATCH, 784), np.float32), np.empty((BATCH, 10), np.float32)
+        self.W = [(self.rng.uniform(-1, 1, (n_in, n_out)) * np.sqrt(6 / n_in)).astype(np.float32)
+                  for n_in, n_out in zip(sizes, sizes[1:])]
+        self.b = [np.zeros(n_out, np.float32) for n_out in sizes[1:]]
 
     def epoch(self):
-        (W1, W2, W3), (b1, b2, b3), lr = self.W, self.b, np.float32(LR)
+        (W1, W2, W3), (b1, b2, b3) = self.W, self.b
         order, total = self.rng.permutation(self.N), 0.0
         for start in range(0, self.N, BATCH):
             idx = order[start:start + BATCH]
-            n = idx.size
-            Xb = np.take(self.X, idx, axis=0, out=self.Xb[:n], mode="clip")
-            Yb = np.take(self.Y, idx, axis=0, out=self.Yb[:n], mode="clip")
-            z1 = Xb @ W1
-            z1 += b1
+            X, Y = self.X[idx], self.Y[idx]
+            z1 = X @ W1 + b1
             a1 = np.maximum(z1, 0)
-            z2 = a1 @ W2
-            z2 += b2
+            z2 = a1 @ W2 + b2
             a2 = np.maximum(z2, 0)
-            z3 = a2 @ W3
-            z3 += b3
-            shifted = z3 - _row_max(z3)
+            z3 = a2 @ W3 + b3
+            shifted = z3 - z3.max(axis=1, keepdims=True)  # softmax + CCE through log-sum-exp
             e = np.exp(shifted)
             s = e.sum(axis=1, keepdims=True)
-            total -= float(np.sum(Yb * (shifted - np.log(s))))
-            d3 = (e / s - Yb) * np.float32(1 / n)
-            d2 = (d3 @ W3.T) * (z2 > 0)
-            d1 = (d2 @ W2.T) * (z1 > 0)
-            # W ← W - lr Aᵀd added straight into W, as fit does for plain SGD (ffnn._blas)
-            for W, b, A, d, work in zip(self.W, self.b, (Xb, a1, a2), (d1, d2, d3), self.dW):
-                add_product(W, A, d, -LR, work=work)
-                b -= lr * np.add.reduce(d, axis=0)
+            total -= float(np.sum(Y * (shifted - np.log(s))))
+            dz3 = (e / s - Y) / X.shape[0]
+            dz2 = (dz3 @ W3.T) * (z2 > 0)
+            dz1 = (dz2 @ W2.T) * (z1 > 0)
+            for W, b, a, dz in zip(self.W, self.b, (X, a1, a2), (dz1, dz2, dz3)):
+                W -= LR * (a.T @ dz)
+                b -= LR * dz.sum(axis=0)
         return total / self.N
 
 
