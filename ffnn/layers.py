@@ -22,6 +22,7 @@ import numpy as np
 
 from . import activations as _activations
 from . import init as _init
+from ._validation import check_choice, check_real
 from .batchnorm import batchnorm_backward, batchnorm_eval, batchnorm_forward, update_running
 from .layernorm import layernorm_backward, layernorm_forward
 from .rmsnorm import rmsnorm_backward, rmsnorm_forward
@@ -64,8 +65,9 @@ class Dense:
         self.n_in, self.n_out = int(n_in), int(n_out)
         self.activation = _activations.get(activation)
         self.init = _init.get(init)
-        self.normalization = normalization
-        self.dropout = float(dropout)
+        self.normalization = None if normalization is None else \
+            check_choice(normalization, "normalization", NORMALIZATIONS)
+        self.dropout = check_real(dropout, "dropout", 0, 1, high_open=True)
         self.dropout_rng = dropout_rng if dropout_rng is not None else np.random.default_rng()
         self.dtype = np.dtype(dtype)
         self.eps = float(eps)

@@ -177,3 +177,13 @@ def test_float32_stays_float32(act, normalization):
     arrays = [out, layer.z, layer.a, layer.mask, dX] + ([layer.z_raw] if normalization else []) \
         + [p for _, p in layer.parameters()] + [d for _, d in layer.gradients()] + [b for _, b in layer.buffers()]
     assert {a.dtype for a in arrays} == {np.dtype(np.float32)}
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(normalization="layrnorm"), ValueError, "^normalization: expected one of 'rmsnorm', 'layernorm', 'batchnorm'"),
+    (dict(dropout=1.0), ValueError, r"^dropout: expected a number in \[0, 1\)"),
+    (dict(dropout=None), TypeError, "^dropout: expected a number"),
+])
+def test_a_layer_refuses_an_unknown_normalization_or_dropout(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        Dense(3, 2, "relu", **kwargs)
