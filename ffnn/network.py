@@ -92,13 +92,13 @@ class FFNN:
         init_rng = np.random.default_rng(self.seed)
         self.rng = np.random.default_rng([self.seed, 1])
         self.dropout_rng = np.random.default_rng([self.seed, 2])
+        # Normalisation and dropout act on the hidden layers only, never on the output layer.
         rates = self.dropout if isinstance(self.dropout, list) else [self.dropout] * (n_layers - 1)
-        hidden = [i < n_layers - 1 for i in range(n_layers)]
         self.layers = [
             Dense(self.layer_sizes[i], self.layer_sizes[i + 1], self.activations[i], inits[i],
-                  normalization=self.normalization if hidden[i] else None,
-                  dropout=rates[i] if hidden[i] else 0.0, eps=self.eps, dtype=self.dtype, rng=init_rng,
-                  index=i, dropout_rng=self.dropout_rng)
+                  normalization=self.normalization if i < n_layers - 1 else None,
+                  dropout=rates[i] if i < n_layers - 1 else 0.0, eps=self.eps, dtype=self.dtype,
+                  rng=init_rng, index=i, dropout_rng=self.dropout_rng)
             for i in range(n_layers)]
         self.history = History()
         self.optimizer = None
