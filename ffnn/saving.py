@@ -142,6 +142,9 @@ def load(path, model_class):
                 raise _fail(path, f"optimizer state for {len(model.optimizer.state)} parameters, "
                                   f"expected {len(model.parameters())}")
             for (name, p), state in zip(model.parameters(), model.optimizer.state):
+                if len(state) != model.optimizer.n_state:
+                    raise _fail(path, f"optimizer state of {name} has {len(state)} arrays, "
+                                      f"{opt['name']} keeps {model.optimizer.n_state}")
                 for s in state:
                     if s.shape != p.shape or s.dtype != p.dtype:
                         raise _fail(path, f"optimizer state of {name} has shape {s.shape} and dtype "
