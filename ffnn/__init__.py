@@ -10,7 +10,7 @@ on first use, so ``import ffnn`` stays fast and scikit-learn / ipywidgets stay o
 import importlib
 
 from . import activations, init, losses, optim, regularization, schedules
-from .gradcheck import gradcheck
+from .gradcheck import compare, gradcheck
 from .history import History
 from .layers import Dense
 from .network import FFNN, DivergenceError
@@ -22,7 +22,7 @@ load = FFNN.load
 
 _LAZY = ("autograd", "comparison", "config", "datasets", "experiments", "plot", "sklearn", "table", "widgets")
 
-__all__ = ["FFNN", "Dense", "History", "L1", "L2", "DivergenceError", "gradcheck", "load",
+__all__ = ["FFNN", "Dense", "History", "L1", "L2", "DivergenceError", "compare", "gradcheck", "load",
            "activations", "init", "losses", "optim", "regularization", "schedules", "__version__", *_LAZY]
 
 

@@ -8,12 +8,17 @@ For a scalar function L(θ), the central difference (L(θ + h e_i) - L(θ - h e_
     max_i |analytic_i - numeric_i| / max(max_i |analytic_i|, max_i |numeric_i|)
 
 i.e. the largest absolute disagreement measured against the size of that array's gradient.
+
+``compare`` checks a reader's own code against ffnn's, array by array: exactly equal, equal within
+round-off, or how far apart.
 """
+from collections import namedtuple
+
 import numpy as np
 
-from ._validation import check_int, check_positive
+from ._validation import check_int, check_positive, check_real
 
-__all__ = ["numerical_gradient", "relative_error", "gradcheck"]
+__all__ = ["numerical_gradient", "relative_error", "gradcheck", "compare", "Agreement"]
 
 
 def numerical_gradient(f, theta, h=1e-6, indices=None):
@@ -76,3 +81,44 @@ def gradcheck(model, X, Y, h=1e-6, max_checks=None, seed=0):
             indices = rng.choice(p.size, size=max_checks, replace=False)
         errors[name] = relative_error(analytic[name], numerical_gradient(loss, p, h, indices))
     return errors
+
+
+class Agreement(namedtuple("Agreement", "name exact close max_diff")):
+    """How two arrays agree: bit for bit (``exact``), within ``np.allclose`` (``close``), and
+    their largest absolute difference. True when they are close."""
+
+    def __bool__(self):
+        return bool(self.close)
+
+    def __repr__(self):
+        return (f"{self.name or 'arrays'}: exact {self.exact!s:5} | close {self.close!s:5} | "
+                f"max diff {self.max_diff:.2e}")
+
+
+def compare(name, ours, reference, rtol=1e-5, atol=1e-8):
+    """Compare the array ``ours`` (a reader's code) with ``reference`` (ffnn's), entry by entry.
+
+    Returns an :class:`Agreement` that prints as one line, e.g. ``dW: exact False | close True |
+    max diff 1.39e-17``, and is true when the two are close (``|ours - reference| <= atol + rtol
+    |reference|`` everywhere). Shapes must match: broadcasting would hide a missing axis.
+    """
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"name must be a string or None, got {type(name).__name__}")
+    ours, reference = _numbers(ours, "ours"), _numbers(reference, "reference")
+    if ours.shape != reference.shape:
+        raise ValueError(f"ours has shape {ours.shape} but reference has shape {reference.shape}")
+    rtol = check_real(rtol, "rtol", low=0)
+    atol = check_real(atol, "atol", low=0)
+    diff = np.abs(ours.astype(np.float64) - reference.astype(np.float64))
+    max_diff = float(diff.max()) if diff.size else 0.0
+    exact = bool(np.array_equal(ours, reference))
+    close = bool(np.allclose(ours, reference, rtol=rtol, atol=atol))
+    return Agreement(name, exact, close, max_diff)
+
+
+def _numbers(value, argname):
+    """``value`` as an array of real numbers, of any shape."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{argname}: expected an array of real numbers, got dtype {arr.dtype}")
+    return arr

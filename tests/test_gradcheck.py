@@ -150,3 +150,44 @@ def test_max_checks_must_be_a_positive_integer(max_checks, error):
     model, X, Y = small_problem()
     with pytest.raises(error, match="max_checks"):
         ffnn.gradcheck(model, X, Y, max_checks=max_checks)
+
+
+# ---------------------------------------------------------------------------- compare
+def test_compare_reports_exact_close_and_the_largest_difference():
+    ref = np.array([[1.0, -2.0, 3.0], [0.5, 0.25, -4.0]])
+    same = ffnn.compare("W", ref.copy(), ref)
+    assert same.exact and same.close and same.max_diff == 0.0 and bool(same)
+    nudged = ref.copy()
+    nudged[1, 2] += 3e-9
+    near = ffnn.compare("W", nudged, ref)
+    assert not near.exact and near.close and near.max_diff == pytest.approx(3e-9, rel=1e-6)
+    off = ref.copy()
+    off[0, 1] = 2.0   # a flipped sign
+    far = ffnn.compare("W", off, ref)
+    assert not far.exact and not far.close and not far and far.max_diff == 4.0
+    assert repr(far) == "W: exact False | close False | max diff 4.00e+00"
+
+
+def test_compare_tolerances_are_the_ones_given():
+    ref = np.array([1.0, 2.0])
+    assert not ffnn.compare("x", ref + 1e-3, ref)
+    assert ffnn.compare("x", ref + 1e-3, ref, atol=1e-3 + 1e-12)
+    assert ffnn.compare("x", ref * (1 + 1e-4), ref, rtol=1e-4 + 1e-12, atol=0)
+
+
+@pytest.mark.parametrize("args, error, match", [
+    (("W", np.ones((2, 3)), np.ones((3, 2))), ValueError, r"ours has shape \(2, 3\) but reference has shape \(3, 2\)"),
+    (("W", np.ones(3), np.ones((1, 3))), ValueError, "shape"),
+    (("W", ["a", "b"], np.ones(2)), TypeError, "ours: expected an array of real numbers"),
+    (("W", np.ones(2), None), TypeError, "reference: expected an array of real numbers"),
+    ((3, np.ones(2), np.ones(2)), TypeError, "name must be a string"),
+])
+def test_compare_refuses_bad_input(args, error, match):
+    with pytest.raises(error, match=match):
+        ffnn.compare(*args)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"rtol": -1.0}, "rtol"), ({"atol": float("nan")}, "atol")])
+def test_compare_refuses_bad_tolerances(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ffnn.compare("x", np.ones(2), np.ones(2), **kwargs)
