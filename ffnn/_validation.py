@@ -47,6 +47,25 @@ def _all_finite(arr):
     return bool(np.isfinite(total)) or bool(np.isfinite(arr).all())
 
 
+def check_labels(y, argname="y"):
+    """Integer class labels >= 0 as a 1-D int64 array (whole-number floats are accepted)."""
+    y = np.asarray(y)
+    if y.dtype == bool or y.dtype.kind not in "iuf":
+        raise TypeError(f"{argname}: expected integer labels, got an array of dtype {y.dtype}")
+    if y.ndim != 1:
+        raise ValueError(f"{argname}: expected a 1-D array of integer labels, got shape {y.shape} "
+                         "(use y.ravel() for a column vector)")
+    if y.dtype.kind == "f":
+        bad = ~np.isfinite(y) | (y != np.round(y))
+        if bad.any():
+            raise ValueError(f"{argname}: expected integer labels, got non-integer values "
+                             f"such as {y[bad][0].item()!r}")
+    y = y.astype(np.int64)
+    if y.size and y.min() < 0:
+        raise ValueError(f"{argname}: expected labels >= 0, got {y.min()}")
+    return y
+
+
 def is_int(value):
     """True for a Python or NumPy integer that is not a bool."""
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))

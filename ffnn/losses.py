@@ -17,7 +17,7 @@ softplus, so it never takes log(0), and ``dz_from_y_hat`` gives ∂L/∂z, which
 import numpy as np
 
 from ._registry import Registry
-from ._validation import check_int
+from ._validation import check_int, check_labels
 from .activations import log_softmax, softplus
 
 __all__ = ["Loss", "MSE", "BinaryCrossEntropy", "CategoricalCrossEntropy", "one_hot", "get", "NAMES"]
@@ -30,20 +30,7 @@ def one_hot(y, n_classes=None, dtype=np.float64, argname="y"):
     whole numbers). ``n_classes`` K defaults to ``max(y) + 1``. Returns ``Y`` of shape (N, K).
     Error messages name ``argname``.
     """
-    y = np.asarray(y)
-    if y.dtype == bool or y.dtype.kind not in "iuf":
-        raise TypeError(f"{argname}: expected integer labels, got an array of dtype {y.dtype}")
-    if y.ndim != 1:
-        raise ValueError(f"{argname}: expected a 1-D array of integer labels, got shape {y.shape} "
-                         "(use y.ravel() for a column vector)")
-    if y.dtype.kind == "f":
-        bad = ~np.isfinite(y) | (y != np.round(y))
-        if bad.any():
-            raise ValueError(f"{argname}: expected integer labels, got non-integer values "
-                             f"such as {y[bad][0].item()!r}")
-        y = y.astype(np.int64)
-    if y.size and y.min() < 0:
-        raise ValueError(f"{argname}: expected labels >= 0, got {y.min()}")
+    y = check_labels(y, argname)
     y_max = int(y.max()) if y.size else -1
     if n_classes is None:
         n_classes = y_max + 1

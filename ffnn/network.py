@@ -17,6 +17,7 @@ from ._validation import (check_array, check_bool, check_choice, check_consisten
                           check_int, check_positive, check_real)
 from .history import History
 from .layers import NORMALIZATIONS, Dense
+from .monitor import Monitor
 from .progress import Progress
 
 __all__ = ["FFNN", "DivergenceError"]
@@ -271,7 +272,8 @@ class FFNN:
 
     # ------------------------------------------------------------------ training
     def fit(self, X, Y, batch_size=32, learning_rate=0.01, epochs=10, validation_data=None, verbose=1,
-            optimizer="sgd", patience=None, shuffle=True, restore_best=True, lr_schedule=None):
+            optimizer="sgd", patience=None, shuffle=True, restore_best=True, lr_schedule=None,
+            monitor=False):
         """Mini-batch gradient descent on the mean loss plus penalty.
 
         Each epoch visits every row of X once in batches of ``batch_size`` (shuffled with the
@@ -287,6 +289,10 @@ class FFNN:
         rate each epoch used, and the schedule is kept as ``model.lr_schedule``: pass it again to
         a later ``fit`` to continue where it stopped.
 
+        ``monitor=True`` (or a :class:`ffnn.monitor.Monitor`) also records per-layer diagnostics
+        each epoch: update-to-weight ratio, gradient norm, activation mean and std, and the
+        fraction of dead ReLU or saturated sigmoid/tanh units (see :mod:`ffnn.monitor`).
+
         Returns the model's :class:`History`, which accumulates over calls.
         """
         X = self._check_X(X)
@@ -297,6 +303,10 @@ class FFNN:
         verbose = check_int(int(verbose) if isinstance(verbose, bool) else verbose, "verbose", 0, 2)
         shuffle = check_bool(shuffle, "shuffle")
         restore_best = check_bool(restore_best, "restore_best")
+        if not isinstance(monitor, (Monitor, bool, np.bool_)):
+            raise TypeError(f"monitor: expected True, False or an ffnn.monitor.Monitor, got {monitor!r}")
+        if not isinstance(monitor, Monitor):
+            monitor = Monitor() if monitor else None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise TypeError("validation_data: expected a tuple (X_val, Y_val)")
@@ -325,11 +335,13 @@ class FFNN:
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for epoch in range(epochs):
-                    metrics = self._train_epoch(X, Y, batch_size, schedule.lr, shuffle, epoch)
+                    metrics = self._train_epoch(X, Y, batch_size, schedule.lr, shuffle, epoch, monitor)
                     if validation_data is not None:
                         metrics.update(self._evaluate(X_val, Y_val, prefix="val_"))
                     metrics["lr"] = schedule.lr
                     self.history.append(**metrics)
+                    if monitor is not None:
+                        self.history.append(**monitor.end_epoch(self.layers))
                     schedule.step(metrics.get("val_loss", metrics["loss"]))
                     progress.update(epoch, metrics)
                     if patience is not None:
@@ -350,9 +362,9 @@ class FFNN:
                 p[...] = saved
         return self.history
 
-    def _train_epoch(self, X, Y, batch_size, lr, shuffle, epoch):
+    def _train_epoch(self, X, Y, batch_size, lr, shuffle, epoch, monitor=None):
         """One pass over the data, chapter 3's loop: for every batch forward, loss, backward,
-        optimizer step.
+        optimizer step. A ``monitor`` only reads the layers after the backward pass and the step.
 
         Returns the epoch's mean batch loss (and accuracy for classifiers), each batch's value
         taken before its update and weighted by its size.
@@ -374,7 +386,11 @@ class FFNN:
             if self.is_classifier:
                 correct += np.count_nonzero(_predicted_labels(y_hat) == _predicted_labels(Yb))
             self._backward(Yb)
+            if monitor is not None:
+                monitor.after_backward(self.layers)
             self.optimizer.step(params, [d for _, d in self.gradients()], lr)
+            if monitor is not None:
+                monitor.after_step(self.layers)
         metrics = {"loss": total / N}
         if self.is_classifier:
             metrics["accuracy"] = correct / N
