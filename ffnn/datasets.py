@@ -1,4 +1,6 @@
-"""Datasets for the experiments: MNIST, Fashion-MNIST and scikit-learn's 8x8 digits.
+"""Datasets for the experiments: MNIST, Fashion-MNIST and scikit-learn's 8x8 digits; the Palmer
+penguins table; and seeded two-dimensional toy problems (moons, circles, spirals) to draw
+decision boundaries on.
 
 MNIST ("The MNIST database of handwritten digits") is by Yann LeCun, Corinna Cortes and
 Christopher J. C. Burges, first published at http://yann.lecun.com/exdb/mnist/: 70,000 grey
@@ -26,12 +28,12 @@ import zipfile
 
 import numpy as np
 
-from ._validation import check_real
+from ._validation import check_int, check_real
 from .losses import one_hot  # re-exported: the encoding lives with the losses that need it
 
 __all__ = [
     "DatasetNotFoundError", "load_mnist", "load_fashion_mnist", "load_digits", "one_hot",
-    "clear_cache", "FASHION_MNIST_CLASSES",
+    "clear_cache", "FASHION_MNIST_CLASSES", "load_penguins", "make_moons", "make_circles", "make_spirals",
 ]
 
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -157,6 +159,76 @@ def load_digits(test_size=0.25, random_state=0):
         X, y, test_size=test_size, random_state=random_state, stratify=y)
     return (np.divide(X_train, 16, dtype=np.float32), y_train.astype(np.int64),
             np.divide(X_test, 16, dtype=np.float32), y_test.astype(np.int64))
+
+
+def load_penguins():
+    """The Palmer penguins table (Gorman, Williams and Fraser 2014; CC0): 344 penguins, 8 columns.
+
+    Returns the raw pandas DataFrame shipped by the ``palmerpenguins`` package: numeric columns
+    (``bill_length_mm``, ``bill_depth_mm``, ``flipper_length_mm``, ``body_mass_g``, ``year``),
+    categorical ones (``species``, ``island``, ``sex``) and missing values (NaN), untouched.
+    Needs ``palmerpenguins`` (in the book and test extras; no download).
+    """
+    try:
+        from palmerpenguins import load_penguins as _penguins
+    except ImportError as exc:
+        raise ImportError("load_penguins needs the palmerpenguins package: pip install palmerpenguins "
+                          "(it is in ffnn's book and test extras)") from exc
+    return _penguins()
+
+
+# --- two-dimensional toy problems ------------------------------------------------------------
+# Each returns X (N, 2) float64 and y (N,) int64, drawn from its own seeded generator.
+
+def _toy_args(n_samples, noise, seed, minimum):
+    n_samples = check_int(n_samples, "n_samples", minimum=minimum)
+    noise = check_real(noise, "noise", low=0)
+    seed = check_int(seed, "seed", minimum=0)
+    return n_samples, noise, np.random.default_rng(seed)
+
+
+def make_moons(n_samples=200, noise=0.1, seed=0):
+    """Two interleaved half circles, class 0 on top, class 1 below, plus Gaussian ``noise``."""
+    n_samples, noise, rng = _toy_args(n_samples, noise, seed, 2)
+    n0 = n_samples // 2
+    t = np.concatenate([np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n_samples - n0)])
+    y = np.repeat([0, 1], [n0, n_samples - n0])
+    X = np.where(y[:, None] == 0,
+                 np.column_stack([np.cos(t), np.sin(t)]),
+                 np.column_stack([1 - np.cos(t), 0.5 - np.sin(t)]))
+    return X + rng.normal(scale=noise, size=X.shape), y
+
+
+def make_circles(n_samples=200, noise=0.05, factor=0.5, seed=0):
+    """A small circle (class 1, radius ``factor``) inside a large one (class 0, radius 1)."""
+    n_samples, noise, rng = _toy_args(n_samples, noise, seed, 2)
+    factor = check_real(factor, "factor", 0, 1, low_open=True, high_open=True)
+    n0 = n_samples // 2
+    t = np.concatenate([np.linspace(0, 2 * np.pi, n0, endpoint=False),
+                        np.linspace(0, 2 * np.pi, n_samples - n0, endpoint=False)])
+    y = np.repeat([0, 1], [n0, n_samples - n0])
+    radius = np.where(y == 0, 1.0, factor)
+    X = radius[:, None] * np.column_stack([np.cos(t), np.sin(t)])
+    return X + rng.normal(scale=noise, size=X.shape), y
+
+
+def make_spirals(n_samples=300, n_classes=3, noise=0.2, seed=0):
+    """``n_classes`` interleaved spiral arms (CS231n's example); arm k is class k.
+
+    Point i of an arm sits at radius r = i / n in [0, 1] and angle 4 r + 2πk / K, with Gaussian
+    ``noise`` added to the angle; X has coordinates r (sin θ, cos θ).
+    """
+    n_samples, noise, rng = _toy_args(n_samples, noise, seed, 2)
+    n_classes = check_int(n_classes, "n_classes", minimum=2)
+    y = np.arange(n_samples) % n_classes
+    y.sort()
+    X = np.empty((n_samples, 2))
+    for k in range(n_classes):
+        idx = np.flatnonzero(y == k)
+        r = np.linspace(0.0, 1.0, len(idx))
+        theta = 4 * r + 2 * np.pi * k / n_classes + rng.normal(scale=noise, size=len(idx))
+        X[idx] = np.column_stack([r * np.sin(theta), r * np.cos(theta)])
+    return X, y.astype(np.int64)
 
 
 # --- where the data comes from -------------------------------------------------------------

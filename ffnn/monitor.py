@@ -11,9 +11,9 @@ from 0), these entries to the history, one value per epoch:
 - ``layers[i].grad_norm``: ‖dW‖, averaged over the epoch's steps;
 - ``layers[i].a_mean`` and ``layers[i].a_std``: mean and standard deviation of the layer's
   activations a over every example of the epoch (in training mode, before dropout);
-- ``layers[i].dead`` (ReLU layers): the fraction of units that were never positive on any
+- ``layers[i].dead`` (hidden ReLU layers): the fraction of units that were never positive on any
   example of the epoch. A dead unit passes no gradient back, so no step can revive it;
-- ``layers[i].saturated`` (sigmoid and tanh layers): the fraction of activations in the flat
+- ``layers[i].saturated`` (hidden sigmoid and tanh layers): the fraction of activations in the flat
   tails, where the slope is below 6 % of its largest: |tanh(z)| > 0.97, or |2σ(z) − 1| > 0.97.
 
 The norms are Frobenius norms of the weight matrix W only (biases and gains are left out).
@@ -57,7 +57,7 @@ class Monitor:
             self._add(f"layers[{i}].a_sum", float(np.sum(a, dtype=np.float64)))
             self._add(f"layers[{i}].a_sq_sum", float(np.vdot(a, a)))
             self._add(f"layers[{i}].grad_norm", np.linalg.norm(layer.dW))
-            name = layer.activation.name
+            name = layer.activation.name if i < len(layers) - 1 else "output"  # hidden units only
             if name == "relu":
                 positive = (layer.a > 0).any(axis=0)
                 seen = self._ever_positive.get(i)

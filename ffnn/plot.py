@@ -18,6 +18,7 @@ The model pictures take any object with ``layers``, ``parameters()`` and ``gradi
 ``ffnn.FFNN``), so this module never imports ``ffnn.network``: the model's ``plot_*`` methods
 import it instead.
 """
+import re
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -29,7 +30,8 @@ from matplotlib.ticker import MaxNLocator
 from ._validation import check_bool, check_choice, check_int, is_int
 from .autograd import topo_order
 
-__all__ = ["graph", "select_neurons", "weights", "gradients", "history", "autograd_graph", "CMAP"]
+__all__ = ["graph", "select_neurons", "weights", "gradients", "history", "diagnostics", "decision_boundary",
+           "hidden_units", "autograd_graph", "CMAP"]
 
 CMAP = "coolwarm"
 _SHOW = ("weights", "gradients")
@@ -362,6 +364,152 @@ def history(history, logy=False):
         if logy and metric == "loss":
             ax.set_yscale("log")
     return fig
+
+
+# ---- training diagnostics (fit(..., monitor=True)) ----------------------------------------------
+_DIAGNOSTIC = re.compile(r"layers\[(\d+)\]\.(\w+)$")
+_PANELS = (("update_ratio", "update / weight ratio ‖ΔW‖/‖W‖", True),
+           ("grad_norm", "gradient norm ‖dW‖", True),
+           ("inactive", "dead (ReLU) or saturated units", False),
+           ("a_mean", "activation mean ± std", False))
+
+
+def diagnostics(history):
+    """Four panels of the per-layer statistics ``fit(..., monitor=True)`` records, one line per
+    layer (``layers[i]``, numbered from 0 as ``model.layers``): the update-to-weight ratio (with
+    the 1e-3 rule of thumb dashed), the gradient norm, the fraction of dead ReLU or saturated
+    sigmoid/tanh units, and the activations' mean with a ± std band. Returns the Figure."""
+    if not isinstance(history, Mapping):
+        raise TypeError(f"history: expected a History or a dict of lists, got {type(history).__name__}"
+                        + (" (use model.history)" if hasattr(history, "history") else ""))
+    layers = {}
+    for key, values in history.items():
+        match = _DIAGNOSTIC.match(key)
+        if match:
+            layers.setdefault(int(match[1]), {})[match[2]] = np.asarray(values, dtype=float)
+    if not layers:
+        raise ValueError("history: no per-layer diagnostics recorded; train with fit(..., monitor=True)")
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.4), layout="constrained")
+    for (name, title, logy), ax in zip(_PANELS, axes.ravel()):
+        for i, stats in sorted(layers.items()):
+            y = stats.get(name, stats.get("dead", stats.get("saturated"))) if name == "inactive" else stats.get(name)
+            if y is None:
+                continue
+            epochs = np.arange(1, len(y) + 1)
+            ax.plot(epochs, y, color=f"C{i}", marker="o" if len(y) <= 20 else None, markersize=3,
+                    label=f"layers[{i}] ({_inactive_kind(stats)})" if name == "inactive" else f"layers[{i}]")
+            if name == "a_mean":
+                ax.fill_between(epochs, y - stats["a_std"], y + stats["a_std"], color=f"C{i}", alpha=0.15)
+        if name == "update_ratio":
+            ax.axhline(1e-3, color="grey", linestyle="--", linewidth=1)
+        if logy:
+            ax.set_yscale("log")
+        if name == "inactive":
+            ax.set_ylim(-0.03, 1.03)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        if ax.lines:
+            ax.legend(fontsize=8)
+    return fig
+
+
+def _inactive_kind(stats):
+    return "dead" if "dead" in stats else "saturated" if "saturated" in stats else "n/a"
+
+
+# ---- decision boundaries of a two-input network -------------------------------------------------
+def _check_2d(model, X, y):
+    _check_model(model)
+    if model.layers[0].n_in != 2:
+        raise ValueError(f"model: expected a network with 2 inputs to draw in the plane, "
+                         f"got {model.layers[0].n_in}")
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
+        raise ValueError(f"X: expected an array of shape (N, 2), got {X.shape}")
+    y = np.asarray(y)
+    if y.shape != (len(X),):
+        raise ValueError(f"y: expected integer labels of shape ({len(X)},), got {y.shape}")
+    return X, y
+
+
+def _grid(X, resolution, padding):
+    resolution = check_int(resolution, "resolution", minimum=10, maximum=2000)
+    lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def decision_boundary(model, X, y, ax=None, resolution=200, padding=0.5):
+    """The plane coloured by the class ``model`` predicts, the boundary drawn where the prediction
+    changes, and the points (X, y) on top. With one sigmoid output the colour is P(class 1) and the
+    boundary its 0.5 contour; with K softmax outputs each class has its colour, lighter where the
+    network is less sure. The filled image has gid ``"regions"``. Returns the Figure."""
+    X, y = _check_2d(model, X, y)
+    xx, yy, grid = _grid(X, resolution, padding)
+    y_hat = model.predict(grid.astype(model.dtype))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.6, 4.2), layout="constrained")
+    extent = (xx.min(), xx.max(), yy.min(), yy.max())
+    if y_hat.shape[1] == 1:
+        p = y_hat[:, 0].reshape(xx.shape)
+        ax.imshow(p, origin="lower", extent=extent, cmap=CMAP, vmin=0, vmax=1, alpha=0.55,
+                  aspect="auto", gid="regions")
+        ax.contour(xx, yy, p, levels=[0.5], colors="k", linewidths=1.2)
+    else:
+        K = y_hat.shape[1]
+        colours = plt.get_cmap("tab10")(np.arange(K))[:, :3]
+        label = y_hat.argmax(axis=1)
+        sure = (y_hat.max(axis=1) - 1 / K) / (1 - 1 / K)      # 0 at uniform, 1 at certainty
+        rgb = 1 - (0.25 + 0.45 * sure)[:, None] * (1 - colours[label])
+        ax.imshow(rgb.reshape(*xx.shape, 3), origin="lower", extent=extent, aspect="auto", gid="regions")
+        ax.contour(xx, yy, label.reshape(xx.shape), levels=np.arange(K - 1) + 0.5, colors="k", linewidths=1)
+    for k in np.unique(y):
+        ax.scatter(*X[y == k].T, s=14, color=f"C{k}" if y_hat.shape[1] > 1 else plt.get_cmap(CMAP)(float(k)),
+                   edgecolor="k", linewidth=0.4, label=f"class {k}")
+    ax.set_xlim(extent[:2])
+    ax.set_ylim(extent[2:])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    return ax.figure
+
+
+def hidden_units(model, X, y, max_units=16, ax=None, padding=0.5):
+    """What each unit of the first hidden layer computes: unit j is active where
+    ``X @ W[:, j] + b[j] > 0`` (for ReLU; where it exceeds its midpoint for sigmoid and tanh), a
+    half-plane bounded by the line ``w_1 x_1 + w_2 x_2 + b = 0``. Draws each unit's line, with a
+    tick pointing into its active side, over the points. The lines have gid ``"unit j"``.
+    Returns the Figure."""
+    X, y = _check_2d(model, X, y)
+    max_units = check_int(max_units, "max_units")
+    layer = model.layers[0]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.6, 4.2), layout="constrained")
+    lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
+    for k in np.unique(y):
+        ax.scatter(*X[y == k].T, s=10, color=f"C{k}", alpha=0.5, edgecolor="none")
+    centre = (lo + hi) / 2
+    for j in range(min(layer.n_out, max_units)):
+        w, b = layer.W[:, j].astype(float), float(layer.b[j])
+        norm = np.hypot(*w)
+        if norm == 0:
+            continue
+        # the point of the line closest to the centre of the view, and the line's direction
+        foot = centre - (w @ centre + b) / norm ** 2 * w
+        direction = np.array([-w[1], w[0]]) / norm
+        ends = foot + np.outer([-10, 10], direction) * np.abs(hi - lo).max()
+        colour = plt.get_cmap("tab20")(j % 20)
+        ax.plot(*ends.T, color=colour, linewidth=1.1, gid=f"unit {j}")
+        ax.annotate("", xy=foot + 0.15 * w / norm * np.abs(hi - lo).max() / 2, xytext=foot,
+                    arrowprops=dict(arrowstyle="->", color=colour, linewidth=1.1))
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_title(f"first hidden layer: {min(layer.n_out, max_units)} of {layer.n_out} units", fontsize=10)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    return ax.figure
 
 
 # ---- the scalar autograd engine's computation graph ---------------------------------------------

@@ -8,6 +8,8 @@ inside ``widget()``, so ``import ffnn`` never needs it.
 - :class:`SurfaceExplorer` (chapter 1): the output surface of a tiny 2 → 2 → 1 network.
 - :class:`TrainingExplorer` (chapter 3): retrain a small classifier and draw its loss curves.
 - :class:`SweepExplorer` (Experiments): one configuration of a sweep against the others.
+- :class:`BoundaryExplorer` (Looking inside): train on a 2-D toy problem, draw the decision
+  boundary and the loss.
 """
 import base64
 import io
@@ -18,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import activations as _activations
+from . import datasets as _datasets
 from . import losses as _losses
 from . import optim as _optim
 from ._validation import (check_array, check_choice, check_consistent_length, check_int, check_positive,
@@ -25,10 +28,11 @@ from ._validation import (check_array, check_choice, check_consistent_length, ch
 from .config import n_outputs
 from .experiments import Results
 from .network import FFNN, DivergenceError
+from .plot import decision_boundary
 from .regularization import L1, L2
 from .table import format_metric
 
-__all__ = ["SurfaceExplorer", "TrainingExplorer", "SweepExplorer"]
+__all__ = ["SurfaceExplorer", "TrainingExplorer", "SweepExplorer", "BoundaryExplorer"]
 
 
 def _import_ipywidgets():
@@ -578,3 +582,140 @@ class SweepExplorer:
         self._dropdown.observe(lambda change: self.show(change["new"]), names="value")
         self.show(self.selected)
         return widgets.VBox([self._dropdown, self._out])
+
+
+class BoundaryExplorer(_Explorer):
+    """Train a small :class:`ffnn.FFNN` on a two-dimensional toy problem and draw what it learnt:
+    the decision boundary over the points (left) and the training loss per epoch (right).
+
+    The settings are ``dataset`` (``"moons"``, ``"circles"``, ``"spirals"``, from
+    :mod:`ffnn.datasets` with ``seed``), ``width`` (units per hidden layer), ``depth`` (hidden
+    layers), ``activation`` (of the hidden layers), ``learning_rate`` and ``lam`` (an L2 penalty;
+    0 for none). Changing one builds ``FFNN([2] + [width] * depth + [n_out], ...)`` with
+    ``seed`` and trains it with Adam for ``epochs`` epochs of batches of 32. Two classes use one
+    sigmoid output and binary cross-entropy; more use softmax and categorical cross-entropy.
+
+    :attr:`model` is the trained network, so ``model.accuracy(X, y)`` and
+    ``model.history["loss"]`` are what the picture shows (:attr:`loss_line` has the loss as its
+    y-data).
+
+    Introduced in the "Looking inside" chapter.
+    """
+
+    SETTINGS = ("dataset", "width", "depth", "activation", "learning_rate", "lam")
+    DEFAULTS = {"dataset": "moons", "width": 16, "depth": 2, "activation": "relu", "learning_rate": 0.01,
+                "lam": 0.0}
+    DATASETS = {"moons": _datasets.make_moons, "circles": _datasets.make_circles,
+                "spirals": _datasets.make_spirals}
+    HIDDEN = ("relu", "tanh", "sigmoid")
+    WIDTHS = (1, 2, 3, 4, 8, 16, 32, 64)
+
+    def __init__(self, n_samples=200, epochs=60, seed=0, **settings):
+        self.n_samples = check_int(n_samples, "n_samples", minimum=6)
+        self.epochs = check_int(epochs, "epochs")
+        self.seed = check_int(seed, "seed", minimum=0)
+        self.settings, self.model, self.diverged = {}, None, None
+        self._init_controls()
+        self.figure = Figure(figsize=(8.4, 3.6), layout="constrained")
+        self.ax, self.loss_ax = self.figure.subplots(1, 2, width_ratios=(1.15, 1))
+        self.set(**{**self.DEFAULTS, **settings})
+
+    def data(self, dataset=None):
+        """(X, y) of ``dataset`` (default: the one on display), drawn with :attr:`seed`."""
+        name = self.settings["dataset"] if dataset is None else dataset
+        return self.DATASETS[name](n_samples=self.n_samples, seed=self.seed)
+
+    def _checked(self, settings):
+        unknown = [k for k in settings if k not in self.SETTINGS]
+        if unknown:
+            raise ValueError(f"{unknown[0]}: unknown setting; expected one of {', '.join(self.SETTINGS)}")
+        new = dict(self.settings)
+        for name, value in settings.items():
+            if name == "dataset":
+                value = _name_of(value, "dataset", tuple(self.DATASETS))
+            elif name == "width":
+                value = check_int(value, "width", maximum=512)
+            elif name == "depth":
+                value = check_int(value, "depth", maximum=8)
+            elif name == "activation":
+                value = _name_of(value, "activation", self.HIDDEN)
+            elif name == "learning_rate":
+                value = check_positive(value, "learning_rate")
+            elif name == "lam":
+                value = check_real(value, "lam", low=0)
+            new[name] = value
+        return new
+
+    def set(self, **settings):
+        """Change any of :attr:`SETTINGS`; retrain if one changed; redraw. Returns the Figure."""
+        new = self._checked(settings)
+        if new != self.settings or self.model is None:
+            self._train(new)
+        self._sync_controls()
+        return self._redraw()
+
+    def _train(self, settings):
+        X, y = self.data(settings["dataset"])
+        n_classes = int(y.max()) + 1
+        out, loss = (("sigmoid", "binary_crossentropy") if n_classes == 2
+                     else ("softmax", "categorical_crossentropy"))
+        sizes = [2] + [settings["width"]] * settings["depth"] + [1 if n_classes == 2 else n_classes]
+        model = FFNN(sizes, [settings["activation"]] * settings["depth"] + [out], loss, seed=self.seed,
+                     regularization=L2(settings["lam"]) if settings["lam"] > 0 else None)
+        try:
+            model.fit(X, y, batch_size=32, learning_rate=settings["learning_rate"], epochs=self.epochs,
+                      optimizer="adam", verbose=0)
+            self.diverged = None
+        except DivergenceError as err:
+            self.diverged = str(err)
+        self.model, self.settings = model, settings
+
+    def _redraw(self):
+        X, y = self.data()
+        self.ax.clear()
+        self.loss_ax.clear()
+        if self.diverged is None:
+            decision_boundary(self.model, X, y, ax=self.ax)
+        s = self.settings
+        reg = f", L2 {s['lam']:g}" if s["lam"] > 0 else ""
+        self.ax.set_title(f"{s['depth']} × {s['width']} {s['activation']}{reg}: "
+                          + ("diverged" if self.diverged else f"accuracy {self.model.accuracy(X, y):.2f}"),
+                          fontsize="medium")
+        loss = self.model.history.get("loss", [])
+        self.loss_line, = self.loss_ax.plot(np.arange(1, len(loss) + 1), loss, color="C0")
+        self.loss_ax.set(xlabel="epoch", ylabel="training loss", yscale="log")
+        self.loss_ax.set_title(f"Adam, learning rate {s['learning_rate']:.3g}", fontsize="medium")
+        self.loss_ax.grid(alpha=0.3, which="both")
+        return self._show()
+
+    def _control_values(self):
+        return self.settings
+
+    def widget(self):
+        """An ipywidgets box: dataset, activation, width, depth, learning rate and L2 strength
+        above the two plots. Each change retrains through :meth:`set`."""
+        widgets = _import_ipywidgets()
+        style = {"description_width": "90px"}
+        layout = widgets.Layout(width="300px")
+        s = self.settings
+        controls = {
+            "dataset": widgets.Dropdown(options=list(self.DATASETS), value=s["dataset"], description="dataset",
+                                        style=style, layout=layout),
+            "activation": widgets.Dropdown(options=list(self.HIDDEN), value=s["activation"],
+                                           description="activation", style=style, layout=layout),
+            "width": widgets.SelectionSlider(options=sorted(set(self.WIDTHS) | {s["width"]}), value=s["width"],
+                                             description="width", continuous_update=False, style=style,
+                                             layout=layout),
+            "depth": widgets.IntSlider(value=s["depth"], min=1, max=4, description="depth",
+                                       continuous_update=False, style=style, layout=layout),
+            "learning_rate": widgets.FloatLogSlider(value=s["learning_rate"], base=10, min=-3.5, max=0, step=0.25,
+                                                    readout_format=".3g", description="learning_rate",
+                                                    continuous_update=False, style=style, layout=layout),
+            "lam": widgets.SelectionSlider(options=sorted({0.0, 1e-4, 1e-3, 1e-2, 1e-1} | {s["lam"]}),
+                                           value=s["lam"], description="L2 lam", continuous_update=False,
+                                           style=style, layout=layout),
+        }
+        self._connect(widgets, controls)
+        columns = [widgets.VBox([controls[n] for n in ("dataset", "activation", "lam")]),
+                   widgets.VBox([controls[n] for n in ("width", "depth", "learning_rate")])]
+        return widgets.VBox([widgets.HBox(columns), self._out])

@@ -438,3 +438,19 @@ def test_real_fashion_mnist(monkeypatch):
     assert np.bincount(y_train).tolist() == [6000] * 10
     assert np.bincount(y_test).tolist() == [1000] * 10
     assert X_train.mean(dtype=np.float64) * 255 == pytest.approx(72.94, abs=0.01)
+
+
+# ---------------------------------------------------------------------------- palmer penguins
+def test_load_penguins_returns_the_raw_table_with_its_missing_values():
+    pytest.importorskip("palmerpenguins")
+    df = datasets.load_penguins()
+    assert df.shape == (344, 8)
+    assert set(df["species"]) == {"Adelie", "Chinstrap", "Gentoo"}
+    assert df["sex"].isna().sum() == 11 and df["body_mass_g"].isna().sum() == 2
+
+
+def test_load_penguins_without_the_package_says_how_to_get_it(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "palmerpenguins", None)   # makes the import fail
+    with pytest.raises(ImportError, match="pip install palmerpenguins"):
+        datasets.load_penguins()
