@@ -5,10 +5,10 @@ Introduced in the "Looking inside" chapter (is my network healthy?).
 ``model.fit(X, y, monitor=True)`` adds, for every layer ``i`` (numbered as ``model.layers[i]``,
 from 0), these entries to the history, one value per epoch:
 
-- ``layers[i].update_ratio``: ‖ΔW‖ / ‖W‖ for one optimizer step, averaged over the epoch's steps
+- ``layers[i].update_ratio``: ‖ΔW‖ / ‖W‖ for one optimizer step, averaged over the measured steps
   (a healthy rate is near 1e-3; far above it the weights are thrown around, far below they
   barely move);
-- ``layers[i].grad_norm``: ‖dW‖, averaged over the epoch's steps;
+- ``layers[i].grad_norm``: ‖dW‖, averaged over the measured steps;
 - ``layers[i].a_mean`` and ``layers[i].a_std``: mean and standard deviation of the layer's
   activations a over every example of the epoch (in training mode, before dropout);
 - ``layers[i].dead`` (hidden ReLU layers): the fraction of units that were never positive on any
@@ -17,8 +17,13 @@ from 0), these entries to the history, one value per epoch:
   tails, where the slope is below 6 % of its largest: |tanh(z)| > 0.97, or |2σ(z) − 1| > 0.97.
 
 The norms are Frobenius norms of the weight matrix W only (biases and gains are left out).
+They are measured on every ``every``-th step of an epoch (steps 0, every, 2 every, ...; default
+10): each needs a copy of W, which would cost more than the step itself for small batches. The
+activation statistics use every batch.
 """
 import numpy as np
+
+from ._validation import check_int
 
 __all__ = ["Monitor", "SATURATION"]
 
@@ -35,10 +40,12 @@ class Monitor:
     with ``monitor=True`` trains exactly like one without.
     """
 
-    def __init__(self):
+    def __init__(self, every=10):
+        self.every = check_int(every, "every")
         self._reset()
 
     def _reset(self):
+        self._batches = 0
         self._steps = 0
         self._rows = 0
         self._sums = {}       # name -> running sum over the epoch
@@ -56,7 +63,6 @@ class Monitor:
             a = layer.a
             self._add(f"layers[{i}].a_sum", float(np.sum(a, dtype=np.float64)))
             self._add(f"layers[{i}].a_sq_sum", float(np.vdot(a, a)))
-            self._add(f"layers[{i}].grad_norm", np.linalg.norm(layer.dW))
             name = layer.activation.name if i < len(layers) - 1 else "output"  # hidden units only
             if name == "relu":
                 positive = (layer.a > 0).any(axis=0)
@@ -65,10 +71,17 @@ class Monitor:
             elif name in ("sigmoid", "tanh"):
                 centred = 2 * a - 1 if name == "sigmoid" else a  # tanh(z/2) = 2σ(z) − 1
                 self._add(f"layers[{i}].saturated", np.count_nonzero(np.abs(centred) > SATURATION) / a.shape[1])
-        self._W_before = [layer.W.copy() for layer in layers]
+        self._measure = self._batches % self.every == 0
+        self._batches += 1
+        if self._measure:
+            for i, layer in enumerate(layers):
+                self._add(f"layers[{i}].grad_norm", np.linalg.norm(layer.dW))
+            self._W_before = [layer.W.copy() for layer in layers]
 
     def after_step(self, layers):
-        """Record ‖ΔW‖ / ‖W‖ of the step just taken."""
+        """Record ‖ΔW‖ / ‖W‖ of the step just taken, if it is one of the measured steps."""
+        if not self._measure:
+            return
         self._steps += 1
         for i, (layer, before) in enumerate(zip(layers, self._W_before)):
             norm = np.linalg.norm(before)

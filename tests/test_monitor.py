@@ -59,19 +59,35 @@ def test_one_full_batch_step_matches_the_statistics_by_hand():
     assert "layers[1].dead" not in h and "layers[0].saturated" not in h and "layers[2].dead" not in h
 
 
-def test_values_are_means_over_the_epochs_steps():
-    X, y = _data(N=30)
+@pytest.mark.parametrize("every, measured", [(1, [0, 1, 2, 3, 4]), (2, [0, 2, 4]), (3, [0, 3]), (10, [0])])
+def test_weight_statistics_are_means_over_every_kth_step(every, measured):
+    X, y = _data(N=50)
     model = _model()
-    ratios, norms = [], []
+    ratios, norms, a_means = [], [], []
     probe = model.copy()
-    for start in (0, 10, 20):                       # the same three steps fit takes without shuffling
-        W0 = [layer.W.copy() for layer in probe.layers]
+    for step, start in enumerate(range(0, 50, 10)):  # the same five steps fit takes without shuffling
+        W0 = probe.layers[0].W.copy()
+        probe.forward(X[start:start + 10])
+        probe.backward(y[start:start + 10])
+        norms.append(np.linalg.norm(probe.layers[0].dW))
+        a_means.append(probe.layers[0].a.mean())
         probe.fit(X[start:start + 10], y[start:start + 10], batch_size=10, learning_rate=0.3,
                   epochs=1, verbose=0, shuffle=False)
-        ratios.append(np.linalg.norm(probe.layers[0].W - W0[0]) / np.linalg.norm(W0[0]))
-    model.fit(X, y, batch_size=10, learning_rate=0.3, epochs=1, verbose=0, shuffle=False, monitor=True)
-    assert model.history["layers[0].update_ratio"][0] == pytest.approx(np.mean(ratios), rel=1e-10)
+        ratios.append(np.linalg.norm(probe.layers[0].W - W0) / np.linalg.norm(W0))
+    model.fit(X, y, batch_size=10, learning_rate=0.3, epochs=1, verbose=0, shuffle=False, monitor=Monitor(every))
+    h = model.history
+    assert h["layers[0].update_ratio"][0] == pytest.approx(np.mean([ratios[i] for i in measured]), rel=1e-10)
+    assert h["layers[0].grad_norm"][0] == pytest.approx(np.mean([norms[i] for i in measured]), rel=1e-10)
     assert np.array_equal(model.layers[0].W, probe.layers[0].W)
+    assert len(set(np.round(ratios, 12))) == 5    # the steps differ, so a wrong subset would show
+    # the activation statistics still see every batch, each at the weights of its own step
+    assert h["layers[0].a_mean"][0] == pytest.approx(np.mean(a_means), rel=1e-10)
+
+
+@pytest.mark.parametrize("every, error", [(0, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_monitor_every_must_be_a_positive_integer(every, error):
+    with pytest.raises(error, match="every"):
+        Monitor(every)
 
 
 def test_a_dead_relu_unit_is_counted_and_a_live_one_is_not():
