@@ -1,6 +1,7 @@
 """Checks at the public entry points. Each error names the argument and what was expected."""
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -13,10 +14,7 @@ def check_array(X, argname="X", n_features=None, dtype="float64", ndim=2):
     """
     if X is None:
         raise TypeError(f"{argname}: expected an array of numbers, got None")
-    try:
-        arr = np.asarray(X)
-    except Exception as exc:  # ragged nested lists and similar
-        raise ValueError(f"{argname}: could not be read as an array of numbers ({exc})") from None
+    arr = as_array(X, argname)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{argname}: expected real numbers, got an array of dtype {arr.dtype} "
                         f"(e.g. {arr.ravel()[:1].tolist()!r})")
@@ -31,12 +29,20 @@ def check_array(X, argname="X", n_features=None, dtype="float64", ndim=2):
         raise ValueError(f"{argname}: expected {n_features} features (columns) to match the input layer, "
                          f"got shape {arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=dtype)
-    if not _all_finite(arr):
+    if not all_finite(arr):
         raise ValueError(f"{argname}: contains NaN or infinity; expected finite numbers")
     return arr
 
 
-def _all_finite(arr):
+def as_array(value, argname):
+    """``np.asarray(value)``, with ragged nested lists and the like refused by name."""
+    try:
+        return np.asarray(value)
+    except Exception as exc:  # ragged nested lists, objects NumPy cannot convert
+        raise ValueError(f"{argname}: could not be read as an array of numbers ({exc})") from None
+
+
+def all_finite(arr):
     """True when every entry of arr is finite.
 
     A sum is NaN or inf when any entry is, so one reduction decides for almost every array; only
@@ -49,7 +55,7 @@ def _all_finite(arr):
 
 def check_labels(y, argname="y"):
     """Integer class labels >= 0 as a 1-D int64 array (whole-number floats are accepted)."""
-    y = np.asarray(y)
+    y = as_array(y, argname)
     if y.dtype == bool or y.dtype.kind not in "iuf":
         raise TypeError(f"{argname}: expected integer labels, got an array of dtype {y.dtype}")
     if y.ndim != 1:
@@ -136,7 +142,7 @@ def check_dtype(dtype, argname="dtype"):
     """float32 or float64, as a numpy dtype: TypeError for what is not a dtype, ValueError for another."""
     try:
         dtype = np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError):  # not a dtype at all, or a malformed structured one
         raise TypeError(f"{argname}: expected 'float32' or 'float64', got {dtype!r}") from None
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"{argname}: expected 'float32' or 'float64', got {dtype!r}")
@@ -147,3 +153,30 @@ def check_consistent_length(X, Y, xname="X", yname="Y"):
     if X.shape[0] != Y.shape[0]:
         raise ValueError(f"{xname}, {yname}: expected the same number of rows, "
                          f"got {X.shape[0]} and {Y.shape[0]}")
+
+
+def check_seed(seed, argname="seed"):
+    """A seed for ``np.random.default_rng``: an integer >= 0 (bools refused)."""
+    return check_int(seed, argname, minimum=0)
+
+
+def check_model(model, argname="model", methods=("parameters", "gradients")):
+    """An ffnn.FFNN, or any object with ``layers`` and the named ``methods``.
+
+    Modules that ffnn.network imports lazily (plot, saving) cannot name the class without
+    importing network back, so they ask for what they use.
+    """
+    if not (hasattr(model, "layers") and all(callable(getattr(model, m, None)) for m in methods)):
+        calls = [f"{m}()" for m in methods]
+        wanted = ", ".join(["layers", *calls[:-1]]) + f" and {calls[-1]}"
+        raise TypeError(f"{argname}: expected an ffnn.FFNN (an object with {wanted}), got {type(model).__name__}")
+    return model
+
+
+def check_path(path, argname="path"):
+    """A file name: a str or an os.PathLike such as pathlib.Path."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{argname}: expected a file name (str or pathlib.Path), got {type(path).__name__}")
+    if not os.fspath(path):
+        raise ValueError(f"{argname}: expected a file name, got an empty string")
+    return path

@@ -73,11 +73,11 @@ class Activation:
     def __call__(self, z):
         return self.forward(z)
 
-    def __repr__(self):
-        return f"{type(self).__name__}()"
+    def __repr__(self):  # attributes set on the instance (a changed slope) show
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
 
     def __eq__(self, other):
-        return type(self) is type(other)
+        return type(self) is type(other) and vars(self) == vars(other)
 
     def __hash__(self):
         return hash(type(self))
@@ -222,7 +222,8 @@ class Softmax(Activation):
 
 
 _REGISTRY = Registry("activation", Activation,
-                     (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, ELU, GELU, Swish, Softplus))
+                     (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, ELU, GELU, Swish, Softplus),
+                     required=("forward", ("derivative", "backward")))
 NAMES = _REGISTRY.names
 
 

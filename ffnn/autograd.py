@@ -26,7 +26,7 @@ from operator import add
 import numpy as np
 
 from ._validation import check_choice, check_real, is_real
-from .losses import one_hot
+from . import losses
 
 __all__ = ["Value", "topo_order", "zero_grad", "from_array", "data", "grads", "dense", "softmax",
            "mse", "binary_crossentropy", "categorical_crossentropy", "ACTIVATIONS"]
@@ -320,25 +320,32 @@ def dense(X, W, b, activation="linear"):
     return [[f(z) for z in row] for row in Z]
 
 
-def _targets(y_hat, Y, int_labels=False):
-    N, K = len(y_hat), len(y_hat[0]) if len(y_hat) else 0
-    Y = np.asarray(Y)
-    if int_labels and Y.ndim == 1 and Y.dtype.kind in "iu":
-        Y = one_hot(Y, K, argname="Y")
-    if Y.shape != (N, K):
-        raise ValueError(f"Y: expected shape (N, K) = ({N}, {K}) to match y_hat, got {Y.shape}")
-    return Y.astype(np.float64)
+def _targets(y_hat, Y, loss):
+    """Y as an (N, K) float64 array, by the rule ffnn.FFNN follows (:func:`ffnn.losses.targets`):
+    labels (N,) are one-hot for categorical cross-entropy and one column for K = 1."""
+    rows = (list, tuple, np.ndarray)
+    if not (isinstance(y_hat, rows) and len(y_hat) and all(isinstance(r, rows) for r in y_hat)
+            and len({len(r) for r in y_hat}) == 1 and len(y_hat[0])
+            and all(isinstance(p, Value) for r in y_hat for p in r)):
+        raise TypeError(f"y_hat: expected N × K nested lists of Values (as dense returns), N, K >= 1, "
+                        f"got {type(y_hat).__name__}")
+    N, K = len(y_hat), len(y_hat[0])
+    Y = losses.targets(Y, K, losses.get(loss), argname="Y")
+    if Y.shape[0] != N:
+        raise ValueError(f"Y: expected {N} rows to match y_hat, got {Y.shape[0]}")
+    return Y
 
 
 def mse(y_hat, Y):
-    """L = 1/(N K) Σ_{n,k} (ŷ_nk - y_nk)²; y_hat N × K Values, Y array-like (N, K)."""
-    Y = _targets(y_hat, Y)
+    """L = 1/(N K) Σ_{n,k} (ŷ_nk - y_nk)²; y_hat N × K Values, Y array-like (N, K), or (N,) for K = 1."""
+    Y = _targets(y_hat, Y, "mse")
     return _total([(p - float(y)) ** 2 for row, yrow in zip(y_hat, Y) for p, y in zip(row, yrow)]) / Y.size
 
 
 def binary_crossentropy(y_hat, Y):
-    """L = -1/(N K) Σ_{n,k} [y log ŷ + (1 - y) log(1 - ŷ)]; terms with a zero weight are skipped."""
-    Y = _targets(y_hat, Y)
+    """L = -1/(N K) Σ_{n,k} [y log ŷ + (1 - y) log(1 - ŷ)]; Y (N, K) in [0, 1], or labels (N,)
+    for K = 1; terms with a zero weight are skipped."""
+    Y = _targets(y_hat, Y, "binary_crossentropy")
     terms = [float(w) * q.log() for row, yrow in zip(y_hat, Y) for p, y in zip(row, yrow)
              for w, q in ((y, p), (1.0 - y, 1.0 - p)) if w != 0]
     return -_total(terms) / Y.size
@@ -346,6 +353,6 @@ def binary_crossentropy(y_hat, Y):
 
 def categorical_crossentropy(y_hat, Y):
     """L = -1/N Σ_n Σ_k y_nk log ŷ_nk; Y one-hot (N, K) or integer labels (N,); zero terms skipped."""
-    Y = _targets(y_hat, Y, int_labels=True)
+    Y = _targets(y_hat, Y, "categorical_crossentropy")
     terms = [float(y) * p.log() for row, yrow in zip(y_hat, Y) for p, y in zip(row, yrow) if y != 0]
     return -_total(terms) / len(Y)

@@ -12,7 +12,8 @@ import time
 import numpy as np
 
 from . import losses, optim, regularization
-from .config import DEFAULTS, check_keys, check_seeds, hidden_widths, merge, model_and_fit_kwargs, n_outputs
+from ._validation import check_bool
+from .config import check_keys, check_seeds, hidden_widths, model_and_fit_kwargs, n_outputs, resolve
 from .experiments import mean_history, parallel_map
 from .history import History
 from .network import FFNN
@@ -21,6 +22,8 @@ from .table import Table, format_value, mean_std
 __all__ = ["to_sklearn_params", "compare_with_sklearn", "Comparison", "confusion_matrix"]
 
 _SK_ACTIVATIONS = {"relu": "relu", "sigmoid": "logistic", "tanh": "tanh", "linear": "identity"}
+#: MLPClassifier's output layers: softmax for K > 2 classes, one logistic unit for 2.
+_SK_OUTPUTS = ("categorical_crossentropy", "binary_crossentropy")
 
 
 def to_sklearn_params(config, seed=0):
@@ -30,8 +33,12 @@ def to_sklearn_params(config, seed=0):
     translation:
 
     - ``hidden`` → ``hidden_layer_sizes``; ``activation`` → ``activation`` (relu, tanh,
-      sigmoid → "logistic", linear → "identity"); softmax output and cross-entropy are what
-      MLPClassifier always uses for several classes.
+      sigmoid → "logistic", linear → "identity").
+    - The output: MLPClassifier trains K softmax outputs with cross-entropy for K > 2 classes
+      (``loss="categorical_crossentropy"``, the default) and one logistic output with binary
+      cross-entropy for two (``out_activation_ == "logistic"``), which is ffnn's
+      ``output="sigmoid"`` with ``loss="binary_crossentropy"`` (naming the output alone picks
+      that loss). The binary configuration needs data with labels 0 and 1.
     - ``optimizer="sgd"`` → ``solver="sgd", momentum=0``; ``"momentum"`` (β) → ``solver="sgd",
       momentum=β, nesterovs_momentum=False`` (scikit-learn's v ← βv − lr dθ, θ ← θ + v takes the
       same steps as ffnn's v ← βv + dθ, θ ← θ − lr v at a constant rate); ``"nesterov"`` →
@@ -51,7 +58,7 @@ def to_sklearn_params(config, seed=0):
     dropout, learning-rate schedules, other activations, other losses, early stopping).
     """
     check_keys(config, "config")
-    c = merge(DEFAULTS, config)
+    c = resolve(config)
     if "layer_sizes" in c:
         raise ValueError("layer_sizes: give hidden=[...] instead (n_in and n_out come from the data)")
     if "activations" in c:
@@ -59,10 +66,11 @@ def to_sklearn_params(config, seed=0):
     if c["activation"] not in _SK_ACTIVATIONS:
         raise ValueError(f"activation: MLPClassifier has no {c['activation']!r}; expected one of "
                          f"{', '.join(_SK_ACTIVATIONS)}")
-    cce = losses.get("categorical_crossentropy")
-    if losses.get(c["loss"]).name != cce.name or c.get("output", cce.output_activation) != cce.output_activation:
-        raise ValueError(f"loss: MLPClassifier trains {cce.output_activation} outputs with cross-entropy; "
-                         f"expected loss={cce.name!r} and a {cce.output_activation} output")
+    loss = losses.get(c["loss"])
+    if loss.name not in _SK_OUTPUTS or c.get("output", loss.output_activation) != loss.output_activation:
+        raise ValueError(f"loss: MLPClassifier trains softmax outputs with categorical_crossentropy (K > 2 "
+                         f"classes) or one sigmoid output with binary_crossentropy (2 classes); got "
+                         f"loss={loss.name!r} with a {c.get('output', loss.output_activation)!r} output")
     init = c["init"] if isinstance(c["init"], str) else getattr(c["init"], "name", c["init"])
     if init not in ("xavier_uniform", "glorot_uniform"):
         raise ValueError(f"init: MLPClassifier always uses Glorot (Xavier) uniform initialisation; "
@@ -85,7 +93,8 @@ def to_sklearn_params(config, seed=0):
         raise ValueError(f"regularization: MLPClassifier has only an L2 penalty, got {reg!r}")
     params = {"hidden_layer_sizes": tuple(hidden_widths(c["hidden"])), "activation": _SK_ACTIVATIONS[c["activation"]],
               "batch_size": c["batch_size"], "learning_rate_init": c["learning_rate"],
-              "learning_rate": "constant", "max_iter": c["epochs"], "shuffle": c.get("shuffle", True),
+              "learning_rate": "constant", "max_iter": c["epochs"],
+              "shuffle": check_bool(c.get("shuffle", True), "shuffle"),
               "alpha": 0.0 if reg is None else 2 * reg.lam * c["batch_size"],
               "early_stopping": False, "n_iter_no_change": max(c["epochs"], 1), "tol": 0.0,
               "random_state": seed}
@@ -111,6 +120,11 @@ def confusion_matrix(y_true, y_pred, n_classes):
     return np.bincount(y_true * n_classes + y_pred, minlength=n_classes ** 2).reshape(n_classes, n_classes)
 
 
+def _class_probabilities(P):
+    """P (N, K) as MLPClassifier's ``predict_proba`` gives it: [1 - p, p] for one sigmoid output."""
+    return np.hstack([1 - P, P]) if P.shape[1] == 1 else P
+
+
 def _cross_entropy(P, y):
     """The categorical cross-entropy of probabilities P (N, K) for integer labels y (N,)."""
     return losses.get("categorical_crossentropy").value(P, losses.one_hot(y, P.shape[1], dtype=P.dtype))
@@ -119,8 +133,8 @@ def _cross_entropy(P, y):
 def _train_ffnn_epochwise(config, seed, data):
     """ffnn, one fit(epochs=1) per epoch, timing only the fit calls (as for scikit-learn)."""
     X, y, X_val, y_val, X_test, y_test = data
-    K = n_outputs("categorical_crossentropy", [y, y_test])
-    model_kwargs, fit_kwargs = model_and_fit_kwargs(merge(DEFAULTS, config), X.shape[1], K)
+    config = resolve(config)
+    model_kwargs, fit_kwargs = model_and_fit_kwargs(config, X.shape[1], n_outputs(config["loss"], [y, y_test]))
     epochs = fit_kwargs.pop("epochs")
     model = FFNN(**model_kwargs, seed=seed)
     h, seconds = History(), 0.0
@@ -130,7 +144,7 @@ def _train_ffnn_epochwise(config, seed, data):
         seconds += time.perf_counter() - start
         val = model.evaluate(X_val, y_val) if X_val is not None else {}
         h.append(loss=model.history["loss"][-1], **{f"val_{k}": v for k, v in val.items()})
-    P = model.predict(X_test)
+    P = _class_probabilities(model.predict(X_test))
     return {"history": h, "train_time": seconds, "proba": P, "penalty": model.penalty()}
 
 
@@ -153,7 +167,8 @@ def _train_sklearn_epochwise(params, data):
         metrics = {"loss": clf.loss_}
         if X_val is not None:
             P = clf.predict_proba(X_val)
-            metrics.update(val_loss=_cross_entropy(P, y_val) + penalty,
+            data_loss = _cross_entropy(P, y_val)
+            metrics.update(val_loss=data_loss + penalty, val_data_loss=data_loss,
                            val_accuracy=float(np.mean(classes[P.argmax(1)] == y_val)))
         h.append(**metrics)
     return {"history": h, "train_time": seconds, "proba": clf.predict_proba(X_test), "penalty": penalty}
@@ -171,13 +186,19 @@ def compare_with_sklearn(config, data, seeds=(0,), n_jobs=-1):
     ``config`` as for :func:`ffnn.experiments.sweep` (translated by :func:`to_sklearn_params`);
     ``data`` a :class:`ffnn.experiments.Split` or a 6-tuple. Both libraries see the same training
     rows in mini-batches of the same size, for the same number of epochs, one
-    ``fit``/``partial_fit`` call per epoch; only those calls are timed. With ``n_jobs != 1`` the
+    ``fit``/``partial_fit`` call per epoch; only those calls are timed. Two classes with
+    ``{"output": "sigmoid"}`` (binary cross-entropy) compare one logistic output on both sides. With ``n_jobs != 1`` the
     runs go to joblib workers (one BLAS thread each), so the two libraries train side by side on
     a two-core machine. Returns a :class:`Comparison`.
     """
     to_sklearn_params(config)  # fail early, naming the key that cannot be translated
     if not isinstance(data, (tuple, list)) or len(data) != 6:
         raise TypeError("data: expected (X_train, y_train, X_val, y_val, X_test, y_test)")
+    if losses.get(resolve(config)["loss"]).name == "binary_crossentropy":
+        K = n_outputs("categorical_crossentropy", [y for y in data[1::2] if y is not None])
+        if K != 2:
+            raise ValueError(f"loss: binary_crossentropy with one sigmoid output is for two classes "
+                             f"(labels 0 and 1), but the data has {K}; use categorical_crossentropy")
     seeds = check_seeds(seeds)
     tasks = [(lib, config, s, tuple(data)) for s in seeds for lib in ("ffnn", "scikit-learn")]
     outcomes = parallel_map(_compare_task, tasks, n_jobs)
@@ -223,7 +244,8 @@ class Comparison:
         C = {lib: self.confusion(lib) for lib in self.LIBRARIES}
         rows = []
         for k in range(C["ffnn"].shape[0]):
-            acc = {lib: C[lib][k, k] / C[lib][k].sum() for lib in self.LIBRARIES}
+            # a class absent from the test set has no accuracy
+            acc = {lib: C[lib][k, k] / C[lib][k].sum() if C[lib][k].sum() else np.nan for lib in self.LIBRARIES}
             rows.append({"class": str(k), "ffnn accuracy": acc["ffnn"],
                          "scikit-learn accuracy": acc["scikit-learn"],
                          "difference accuracy": acc["ffnn"] - acc["scikit-learn"]})
@@ -241,7 +263,7 @@ class Comparison:
                 vals = [r["history"][key][-1] if key in r["history"] else r[m] for r in runs]
                 row[m] = mean_std(vals)
             rows.append(row)
-        fixed = ", ".join(f"{k}={format_value(k, v)}" for k, v in merge(DEFAULTS, self.config).items())
+        fixed = ", ".join(f"{k}={format_value(k, v)}" for k, v in resolve(self.config).items())
         return Table(rows, ["library", "epochs", "train_loss", "val_loss", "test_loss", "test_accuracy",
                             "train_time"], f"seeds {self.seeds}; {fixed}")
 

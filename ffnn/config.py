@@ -7,6 +7,8 @@ A configuration is a dict of :class:`ffnn.FFNN` and :meth:`ffnn.FFNN.fit` argume
 :data:`KEYS`), plus three shorthands: ``hidden`` (the hidden widths; ``layer_sizes`` becomes
 ``[n_in, *hidden, n_out]``), ``activation`` (every hidden layer's activation) and ``output`` (the
 output layer's; by default the one its loss is made for, ``losses.get(loss).output_activation``).
+A configuration that names the output activation but no loss trains with the loss made for that
+output (:func:`resolve`): ``{"output": "sigmoid"}`` means binary cross-entropy.
 """
 import copy
 
@@ -16,7 +18,7 @@ from . import losses
 from ._validation import check_int, is_int
 
 __all__ = ["MODEL_KEYS", "FIT_KEYS", "SHORTHANDS", "KEYS", "DEFAULTS", "REPLACES", "check_keys",
-           "check_seeds", "merge", "hidden_widths", "n_outputs", "model_and_fit_kwargs"]
+           "check_seeds", "merge", "resolve", "hidden_widths", "n_outputs", "model_and_fit_kwargs"]
 
 MODEL_KEYS = ("layer_sizes", "activations", "loss", "init", "regularization", "rmsnorm", "normalization",
               "dropout", "dtype", "eps")
@@ -67,6 +69,20 @@ def merge(*levels):
                 out.pop(other, None)
         out.update(level)
     return out
+
+
+def resolve(*levels):
+    """``merge(DEFAULTS, *levels)``, with the loss made for the output activation
+    (:func:`ffnn.losses.for_output`) when the levels name the output (``output``, or the last of
+    ``activations``) but no loss; otherwise ``DEFAULTS``' categorical cross-entropy would be paired
+    with, say, a sigmoid output, which FFNN refuses."""
+    config = merge(DEFAULTS, *levels)
+    if any("loss" in level for level in levels):
+        return config
+    acts = config.get("activations")
+    out = config.get("output", acts[-1] if isinstance(acts, (list, tuple)) and acts else acts)
+    loss = losses.for_output(getattr(out, "name", out))
+    return config if loss is None else {**config, "loss": loss}
 
 
 def hidden_widths(hidden):

@@ -27,8 +27,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._validation import check_choice, check_int, is_int, is_real
-from .config import DEFAULTS, REPLACES, check_keys, check_seeds, merge, model_and_fit_kwargs, n_outputs
+from ._validation import check_bool, check_choice, check_int, is_int, is_real
+from .config import REPLACES, check_keys, check_seeds, model_and_fit_kwargs, n_outputs, resolve
 from .history import History
 from .network import FFNN, DivergenceError
 from .table import Table, format_value, mean_std
@@ -107,13 +107,14 @@ def _run(model_kwargs, fit_kwargs, seed, data, keep_model, measure):
     row = {"seed": seed, "status": status, "epochs": h.epochs,
            "train_loss": h["loss"][-1] if h.epochs else math.nan,
            "val_loss": h.get("val_loss", [math.nan])[-1] if h.epochs else math.nan,
+           "val_data_loss": h.get("val_data_loss", [math.nan])[-1] if h.epochs else math.nan,
            "val_accuracy": h.get("val_accuracy", [math.nan])[-1] if h.epochs else math.nan,
            "test_loss": math.nan, "test_accuracy": math.nan, "train_time": train_time}
     if status == "ok":
         with np.errstate(over="ignore", invalid="ignore"):
             scores = model.evaluate(X_test, y_test)
         # The test loss is the data loss alone, so runs with and without a penalty compare.
-        row["test_loss"] = scores["loss"] - model.penalty()
+        row["test_loss"] = scores["data_loss"]
         row["test_accuracy"] = scores.get("accuracy", math.nan)
     row["penalty"] = model.penalty() if status == "ok" else math.nan
     if measure is not None:
@@ -184,6 +185,9 @@ def sweep(base=None, grid=None, data=None, seeds=(0,), n_jobs=-1, keep_models=Tr
     measure : callable, optional
         ``measure(model) -> dict`` of extra columns computed from each trained model.
 
+    A configuration that names the output activation but no loss trains with the loss made for
+    it (:func:`ffnn.config.resolve`): ``{"output": "sigmoid"}`` with binary cross-entropy.
+
     The result does not depend on ``n_jobs``: a run depends only on its configuration and seed.
     """
     base = {} if base is None else base
@@ -194,13 +198,14 @@ def sweep(base=None, grid=None, data=None, seeds=(0,), n_jobs=-1, keep_models=Tr
                         "(X_train, y_train, X_test, y_test), e.g. from ffnn.experiments.load_data()")
     data = tuple(data) if len(data) == 6 else (data[0], data[1], None, None, data[2], data[3])
     seeds = check_seeds(seeds)
+    keep_models = check_bool(keep_models, "keep_models")
     if measure is not None and not callable(measure):
         raise TypeError(f"measure: expected a function model -> dict, got {measure!r}")
 
     n_in = int(np.shape(data[0])[1])
     configs, tasks = [], []
     for point in points:
-        config = merge(DEFAULTS, base, point)
+        config = resolve(base, point)
         ys = [y for y in (data[1], data[3], data[5]) if y is not None]
         # Build one model now, so a bad value fails here with FFNN's message, not in a worker.
         FFNN(**model_and_fit_kwargs(config, n_in, n_outputs(config["loss"], ys))[0])
@@ -210,8 +215,11 @@ def sweep(base=None, grid=None, data=None, seeds=(0,), n_jobs=-1, keep_models=Tr
             configs.append({**config, "seed": seed})
             tasks.append((model_kwargs, fit_kwargs, seed, data, keep_models, measure))
     outcomes = parallel_map(_run, tasks, n_jobs)
-    fixed = {k: v for k, v in merge(DEFAULTS, base).items() if k not in grid_keys
-             and not any(o in grid_keys for o in REPLACES.get(k, ()))}
+    # What every run shares: the base's values that no grid key overrides (and the loss only
+    # when the grid's outputs did not pick different ones).
+    fixed = {k: v for k, v in resolve(base).items() if k not in grid_keys
+             and not any(o in grid_keys for o in REPLACES.get(k, ()))
+             and (k != "loss" or all(c["loss"] == v for c in configs))}
     return Results(configs, [o[0] for o in outcomes], [o[1] for o in outcomes],
                    [o[2] for o in outcomes], grid_keys, fixed, tasks_kwargs=[t[:2] for t in tasks])
 
@@ -237,7 +245,8 @@ class Results:
 
     - ``rows``: dicts with the grid values, ``seed``, ``status`` ("ok" or "diverged"),
       ``epochs``, ``train_loss``, ``val_loss``, ``val_accuracy`` (the last epoch's, from the
-      history, so with the penalty when regularised), ``test_loss`` (data loss only),
+      history, so with the penalty when regularised), ``val_data_loss`` (the same without the
+      penalty; a table column when some run has a penalty), ``test_loss`` (data loss only),
       ``test_accuracy``, ``train_time`` (seconds in ``fit``), ``penalty`` and any ``measure``
       columns;
     - ``histories``: the :class:`ffnn.History` of each run; ``models``: the trained models (or
@@ -271,8 +280,9 @@ class Results:
 
     def _columns(self):
         extra = [k for k in self.rows[0] if k not in self.grid_keys and k not in METRICS
-                 and k not in ("seed", "status", "penalty")] if self.rows else []
-        penalty = ["penalty"] if any(r.get("penalty", 0) for r in self.rows) else []
+                 and k not in ("seed", "status", "penalty", "val_data_loss")] if self.rows else []
+        # Only with a penalty does the validation loss differ from its data part.
+        penalty = ["val_data_loss", "penalty"] if any(r.get("penalty", 0) for r in self.rows) else []
         status = ["status"] if any(r["status"] != "ok" for r in self.rows) else []
         return list(METRICS) + penalty + extra, status
 

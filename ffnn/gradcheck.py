@@ -16,7 +16,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._validation import check_int, check_positive, check_real
+from ._validation import as_array, check_int, check_model, check_positive, check_real, check_seed
 
 __all__ = ["numerical_gradient", "relative_error", "gradcheck", "compare", "Agreement"]
 
@@ -56,10 +56,13 @@ def gradcheck(model, X, Y, h=1e-6, max_checks=None, seed=0):
     The check runs on a float64 copy of ``model`` (float32 round-off would swamp the differences);
     the model itself is not changed. It checks the training pass: every evaluation of the loss
     draws the same dropout masks, and BatchNorm normalises with the batch's own statistics.
-    ``max_checks`` samples that many entries per array (seeded) instead of all of them.
-    Returns ``{"layers[0].W": err, "layers[0].b": err, ...}``.
+    ``max_checks`` samples that many entries per array (drawn with ``seed``) instead of all of
+    them. Returns ``{"layers[0].W": err, "layers[0].b": err, ...}``, keys named as
+    ``model.parameters()`` names them (``layers[i]`` is ``model.layers[i]``, counted from 0).
     """
+    check_model(model, "model", ("copy", "loss", "backward", "parameters", "gradients"))
     h = check_positive(h, "h")
+    seed = check_seed(seed)
     if max_checks is not None:
         max_checks = check_int(max_checks, "max_checks")  # 0 would check nothing and report 0.0
     clone = model.copy(dtype="float64")
@@ -103,10 +106,11 @@ def compare(name, ours, reference, rtol=1e-5, atol=1e-8):
     |reference|`` everywhere). Shapes must match: broadcasting would hide a missing axis.
     """
     if name is not None and not isinstance(name, str):
-        raise TypeError(f"name must be a string or None, got {type(name).__name__}")
+        raise TypeError(f"name: expected a string or None, got {type(name).__name__}")
     ours, reference = _numbers(ours, "ours"), _numbers(reference, "reference")
     if ours.shape != reference.shape:
-        raise ValueError(f"ours has shape {ours.shape} but reference has shape {reference.shape}")
+        raise ValueError(f"ours: has shape {ours.shape} but reference has shape {reference.shape}; "
+                         "expected the same shape")
     rtol = check_real(rtol, "rtol", low=0)
     atol = check_real(atol, "atol", low=0)
     diff = np.abs(ours.astype(np.float64) - reference.astype(np.float64))
@@ -118,7 +122,7 @@ def compare(name, ours, reference, rtol=1e-5, atol=1e-8):
 
 def _numbers(value, argname):
     """``value`` as an array of real numbers, of any shape."""
-    arr = np.asarray(value)
+    arr = as_array(value, argname)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{argname}: expected an array of real numbers, got dtype {arr.dtype}")
     return arr

@@ -165,7 +165,8 @@ class HeNormal(Initializer):
 _REGISTRY = Registry("initializer", Initializer,
                      (Zeros, Uniform, Normal, XavierUniform, XavierNormal, HeUniform, HeNormal), aliases={
                          "glorot_uniform": "xavier_uniform", "glorot_normal": "xavier_normal",
-                         "kaiming_uniform": "he_uniform", "kaiming_normal": "he_normal", "zero": "zeros"})
+                         "kaiming_uniform": "he_uniform", "kaiming_normal": "he_normal", "zero": "zeros"},
+                     required=("sample",))
 NAMES = _REGISTRY.names
 
 

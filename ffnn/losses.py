@@ -17,10 +17,16 @@ softplus, so it never takes log(0), and ``dz_from_y_hat`` gives ∂L/∂z, which
 import numpy as np
 
 from ._registry import Registry
-from ._validation import check_int, check_labels
+from ._validation import as_array, check_array, check_int, check_labels
 from .activations import log_softmax, softplus
 
-__all__ = ["Loss", "MSE", "BinaryCrossEntropy", "CategoricalCrossEntropy", "one_hot", "get", "NAMES"]
+__all__ = ["Loss", "MSE", "BinaryCrossEntropy", "CategoricalCrossEntropy", "one_hot", "targets", "for_output",
+           "get", "NAMES", "PROBABILITY_OUTPUTS"]
+
+#: The output activations a cross-entropy accepts. Both need probabilities; CCE needs them to sum
+#: to 1 over the classes, so that raising the true class's probability lowers the others'. With
+#: independent sigmoids nothing pushes the wrong classes down and every output drifts to 1.
+PROBABILITY_OUTPUTS = {"binary_crossentropy": ("sigmoid", "softmax"), "categorical_crossentropy": ("softmax",)}
 
 
 def one_hot(y, n_classes=None, dtype=np.float64, argname="y"):
@@ -41,6 +47,36 @@ def one_hot(y, n_classes=None, dtype=np.float64, argname="y"):
     Y = np.zeros((y.shape[0], n_classes), dtype=dtype)
     Y[np.arange(y.shape[0]), y] = 1
     return Y
+
+
+def targets(Y, n_out, loss, dtype=np.float64, argname="Y"):
+    """Targets as an (N, n_out) array of ``dtype``: the one rule ``FFNN`` and ``ffnn.autograd`` share.
+
+    An (N, n_out) array is taken as it is. Labels of shape (N,) are one-hot encoded for categorical
+    cross-entropy (``loss``, a Loss) and become one column for a single output. Cross-entropy
+    targets must lie in [0, 1]. Error messages name ``argname``.
+    """
+    if Y is None:
+        raise TypeError(f"{argname}: expected an array of numbers, got None")
+    arr = as_array(Y, argname)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{argname}: expected an array of numbers, got {arr.dtype}")
+    if arr.ndim == 1 and loss.name == "categorical_crossentropy":
+        arr = one_hot(arr, n_out, dtype=dtype, argname=argname)
+    elif arr.ndim == 1 and n_out == 1:
+        arr = arr.reshape(-1, 1)
+    elif arr.ndim != 2:
+        raise ValueError(f"{argname}: expected a 2-D array of shape (N, {n_out}) to match the output layer, "
+                         f"got shape {arr.shape}")
+    arr = check_array(arr, argname, dtype=dtype)
+    if arr.shape[1] != n_out:
+        raise ValueError(f"{argname}: expected shape (N, {n_out}) to match the output layer"
+                         + (" or integer labels of shape (N,)" if loss.name == "categorical_crossentropy"
+                            else "") + f", got {np.shape(Y)}")
+    if loss.name in PROBABILITY_OUTPUTS and (arr.min() < 0 or arr.max() > 1):
+        raise ValueError(f"{argname}: {loss.name} targets must lie in [0, 1], "
+                         f"got values in [{arr.min():g}, {arr.max():g}]")
+    return arr
 
 
 class Loss:
@@ -149,10 +185,18 @@ class CategoricalCrossEntropy(Loss):
 _REGISTRY = Registry("loss", Loss, (MSE, BinaryCrossEntropy, CategoricalCrossEntropy), aliases={
     "bce": "binary_crossentropy", "cce": "categorical_crossentropy", "mean_squared_error": "mse",
     "crossentropy": "categorical_crossentropy", "cross_entropy": "categorical_crossentropy",
-    "binary_cross_entropy": "binary_crossentropy", "categorical_cross_entropy": "categorical_crossentropy"})
+    "binary_cross_entropy": "binary_crossentropy", "categorical_cross_entropy": "categorical_crossentropy"},
+    required=("value", "grad"))
 NAMES = _REGISTRY.names
 
 
 def get(loss, argname="loss"):
     """Return a Loss instance for a name such as ``"mse"`` or a Loss object."""
     return _REGISTRY.get(loss, argname)
+
+
+def for_output(activation):
+    """The name of the loss made for the output ``activation`` (a name): ``"mse"`` for linear,
+    ``"binary_crossentropy"`` for sigmoid, ``"categorical_crossentropy"`` for softmax; else None."""
+    made_for = {cls.output_activation: name for name, cls in _REGISTRY.classes.items()}
+    return made_for.get(activation)

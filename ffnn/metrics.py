@@ -38,7 +38,10 @@ def confusion_matrix(y_true, y_pred, n_classes=None):
     ``n_classes`` K defaults to the largest label seen plus one.
     """
     y_true, y_pred, K = _labels(y_true, y_pred, n_classes)
-    C = np.zeros((K, K), dtype=np.int64)
+    try:
+        C = np.zeros((K, K), dtype=np.int64)
+    except (MemoryError, ValueError):  # NumPy's "maximum allowed dimension exceeded" for a huge K
+        raise ValueError(f"n_classes: a {K} × {K} confusion matrix is too large to allocate") from None
     np.add.at(C, (y_true, y_pred), 1)
     return C
 
@@ -100,6 +103,8 @@ def classification_report(y_true, y_pred, class_names=None, n_classes=None):
     precision_k, recall_k, f1_k = _scores(y_true, y_pred, n_classes)
     support = confusion_matrix(y_true, y_pred, n_classes).sum(axis=1)
     K = len(support)
+    if class_names is not None and (isinstance(class_names, (str, bytes)) or not hasattr(class_names, "__len__")):
+        raise TypeError(f"class_names: expected a list of {K} names, got {class_names!r}")
     names = [str(k) for k in range(K)] if class_names is None else [str(c) for c in class_names]
     if len(names) != K:
         raise ValueError(f"class_names: expected {K} names, got {len(names)}")

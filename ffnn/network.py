@@ -13,19 +13,14 @@ from . import losses as _losses
 from . import optim as _optim
 from . import regularization as _regularization
 from . import schedules as _schedules
-from ._validation import (check_array, check_bool, check_choice, check_consistent_length, check_dtype,
-                          check_int, check_positive, check_real)
+from ._validation import (as_array, check_array, check_bool, check_choice, check_consistent_length,
+                          check_dtype, check_int, check_labels, check_positive, check_real)
 from .history import History
 from .layers import NORMALIZATIONS, Dense
 from .monitor import Monitor
 from .progress import Progress
 
 __all__ = ["FFNN", "DivergenceError"]
-
-# Output activations that produce probabilities, which the cross-entropies need.
-_PROBABILITY_OUTPUTS = {"binary_crossentropy": ("sigmoid", "softmax"),
-                        "categorical_crossentropy": ("softmax", "sigmoid")}
-
 
 class DivergenceError(FloatingPointError):
     """Training produced a non-finite loss (usually: the learning rate is too large)."""
@@ -34,13 +29,20 @@ class DivergenceError(FloatingPointError):
 class FFNN:
     """A feed-forward neural network.
 
+    Its layers are ``model.layers[0]``, ``model.layers[1]``, ..., the last one the output layer,
+    and ffnn numbers them that way everywhere: parameter names (``layers[0].W``), history keys of
+    ``fit(monitor=True)`` (``layers[0].update_ratio``), plot titles and error messages.
+
     Parameters
     ----------
     layer_sizes : list of int
         ``[n_in, hidden..., n_out]``; at least two entries.
-    activations : str or list of str
-        One per non-input layer, or one name for all of them.
-    loss : {"mse", "binary_crossentropy", "categorical_crossentropy"}
+    activations : str, Activation, or list of them
+        One per non-input layer, or one for all of them. Activation objects are used as given
+        (``model.layers[i].activation``); ``model.activations`` lists their names.
+    loss : {"mse", "binary_crossentropy", "categorical_crossentropy"} or Loss
+        Cross-entropies need probabilities: softmax outputs for categorical_crossentropy, sigmoid
+        (or softmax) outputs for binary_crossentropy.
     init : str, Initializer, or list of them (one per layer)
     regularization : None, ffnn.L1(lam) or ffnn.L2(lam)
     rmsnorm : bool
@@ -66,12 +68,10 @@ class FFNN:
             raise ValueError(f"layer_sizes: expected at least [n_in, n_out], got {list(layer_sizes)!r}")
         self.layer_sizes = [check_int(n, f"layer_sizes[{i}]") for i, n in enumerate(layer_sizes)]
         n_layers = len(self.layer_sizes) - 1
-        self.activations = [a.name for a in self._per_layer(activations, "activations", _activations.get)]
+        acts = self._per_layer(activations, "activations", _activations.get)
+        self.activations = [a.name for a in acts]
         self.loss_fn = _losses.get(loss)
-        out = self.activations[-1]
-        if self.loss_fn.name in _PROBABILITY_OUTPUTS and out not in _PROBABILITY_OUTPUTS[self.loss_fn.name]:
-            raise ValueError(f"activations: loss={self.loss_fn.name!r} needs probabilities, so the output "
-                             f"activation must be one of {_PROBABILITY_OUTPUTS[self.loss_fn.name]}, got {out!r}")
+        _check_output(self.loss_fn.name, self.activations[-1])
         if self.loss_fn.name == "categorical_crossentropy" and self.layer_sizes[-1] < 2:
             raise ValueError("layer_sizes: categorical_crossentropy needs at least 2 outputs; "
                              "use binary_crossentropy with one sigmoid output")
@@ -95,12 +95,17 @@ class FFNN:
         self.dropout_rng = np.random.default_rng([self.seed, 2])
         # Normalisation and dropout act on the hidden layers only, never on the output layer.
         rates = self.dropout if isinstance(self.dropout, list) else [self.dropout] * (n_layers - 1)
-        self.layers = [
-            Dense(self.layer_sizes[i], self.layer_sizes[i + 1], self.activations[i], inits[i],
-                  normalization=self.normalization if i < n_layers - 1 else None,
-                  dropout=rates[i] if i < n_layers - 1 else 0.0, eps=self.eps, dtype=self.dtype,
-                  rng=init_rng, index=i, dropout_rng=self.dropout_rng)
-            for i in range(n_layers)]
+        try:
+            self.layers = [
+                Dense(self.layer_sizes[i], self.layer_sizes[i + 1], acts[i], inits[i],
+                      normalization=self.normalization if i < n_layers - 1 else None,
+                      dropout=rates[i] if i < n_layers - 1 else 0.0, eps=self.eps, dtype=self.dtype,
+                      rng=init_rng, index=i, dropout_rng=self.dropout_rng)
+                for i in range(n_layers)]
+        except (MemoryError, OverflowError, ValueError) as exc:  # every argument is checked by now
+            n = sum(a * b + b for a, b in zip(self.layer_sizes, self.layer_sizes[1:]))
+            raise ValueError(f"layer_sizes: {self.layer_sizes} needs {n:,} weights and biases, more than "
+                             f"NumPy can allocate ({type(exc).__name__}: {exc})") from None
         self.history = History()
         self.optimizer = None
         self.lr_schedule = None
@@ -134,7 +139,7 @@ class FFNN:
     @property
     def is_classifier(self):
         """True when the network outputs class probabilities (softmax or sigmoid + cross-entropy)."""
-        return self.loss_fn.name in _PROBABILITY_OUTPUTS
+        return self.loss_fn.name in _losses.PROBABILITY_OUTPUTS
 
     def parameters(self):
         """[(name, array)] of every trainable array, e.g. ``("layers[0].W", W)``."""
@@ -154,29 +159,10 @@ class FFNN:
         return check_array(X, argname, n_features=self.n_in, dtype=self.dtype)
 
     def _check_Y(self, Y, n_rows=None, argname="Y"):
-        """Targets as an (N, n_out) array of the model's dtype; integer labels become one-hot."""
-        K = self.n_out
-        arr = np.asarray(Y) if Y is not None else None
-        if arr is None or arr.dtype.kind not in "biuf":
-            raise TypeError(f"{argname}: expected an array of numbers, got "
-                            f"{'None' if arr is None else arr.dtype}")
-        if arr.ndim == 1 and self.loss_fn.name == "categorical_crossentropy":
-            arr = _losses.one_hot(arr, K, dtype=self.dtype, argname=argname)
-        elif arr.ndim == 1 and K == 1:
-            arr = arr.reshape(-1, 1)
-        elif arr.ndim != 2:
-            raise ValueError(f"{argname}: expected a 2-D array of shape (N, {K}) to match the output layer, "
-                             f"got shape {arr.shape}")
-        arr = check_array(arr, argname, dtype=self.dtype)
-        if arr.shape[1] != K:
-            raise ValueError(f"{argname}: expected shape (N, {K}) to match the output layer"
-                             + (" or integer labels of shape (N,)" if self.loss_fn.name == "categorical_crossentropy"
-                                else "") + f", got {np.shape(Y)}")
+        """Targets as an (N, n_out) array of the model's dtype (see :func:`ffnn.losses.targets`)."""
+        arr = _losses.targets(Y, self.n_out, self.loss_fn, self.dtype, argname)
         if n_rows is not None and arr.shape[0] != n_rows:
             raise ValueError(f"{argname}: expected {n_rows} rows to match X, got {arr.shape[0]}")
-        if self.is_classifier and (arr.min() < 0 or arr.max() > 1):
-            raise ValueError(f"{argname}: {self.loss_fn.name} targets must lie in [0, 1], "
-                             f"got values in [{arr.min():g}, {arr.max():g}]")
         return arr
 
     # ------------------------------------------------------------------ forward / backward
@@ -208,17 +194,23 @@ class FFNN:
         return _predicted_labels(self.predict(X)).astype(np.int64)
 
     def accuracy(self, X, y):
-        """Fraction of rows whose predicted class equals y (integer labels or one-hot rows)."""
+        """Fraction of rows whose predicted class (:meth:`predict_classes`) equals y.
+
+        ``y``: integer labels (N,) in 0..n_out-1 (0 or 1 for a single output), or rows (N, n_out)
+        such as one-hot rows, read as :meth:`evaluate` reads them (argmax, or ≥ 0.5 for one column).
+        """
         X = self._check_X(X)
-        y = np.asarray(y) if y is not None else None
-        if y is None or y.dtype.kind not in "biuf":
-            raise TypeError(f"y: expected integer labels or one-hot rows, got "
-                            f"{'None' if y is None else f'an array of dtype {y.dtype}'}")
-        if y.ndim == 2 and y.shape[1] > 1:
-            y = y.argmax(axis=1)
-        y = y.reshape(-1)
-        check_consistent_length(X, y, "X", "y")
-        return float(np.mean(self.predict_classes(X) == y))
+        labels = as_array(y, "y") if y is not None else None
+        if labels is not None and labels.ndim == 1:
+            labels = check_labels(labels.astype(np.int64) if labels.dtype == bool else labels, "y")
+            check_consistent_length(X, labels, "X", "y")
+            n_classes = max(self.n_out, 2)
+            if labels.max() >= n_classes:
+                raise ValueError(f"y: expected labels in 0..{n_classes - 1} for {self.n_out} output(s), "
+                                 f"got label {labels.max()}")
+        else:
+            labels = _predicted_labels(self._check_Y(y, X.shape[0], "y"))
+        return float(np.mean(self.predict_classes(X) == labels))
 
     def _fused(self):
         """True when the output activation is the loss's own (softmax for CCE, sigmoid for BCE,
@@ -279,9 +271,14 @@ class FFNN:
         Each epoch visits every row of X once in batches of ``batch_size`` (shuffled with the
         model's generator when ``shuffle``). ``history["loss"]`` is the mean of the batch losses
         seen during the epoch (the data loss plus penalty *before* each update, weighted by batch
-        size); ``val_loss`` is measured on ``validation_data`` after the epoch. With
-        ``patience=k``, training stops once ``val_loss`` has not improved for k epochs, and with
-        ``restore_best`` the best epoch's parameters are put back.
+        size); ``val_loss`` is measured on ``validation_data`` after the epoch, also with the
+        penalty (as in Keras). ``data_loss`` and ``val_data_loss`` are the same without the penalty,
+        so regularised runs can be compared on the data alone (without regularization they equal
+        ``loss`` and ``val_loss``; the progress display then leaves them out).
+
+        With ``patience=k``, training stops once ``val_loss`` (the penalised loss, as the
+        optimiser minimises it) has not improved for k epochs, and with ``restore_best`` the
+        best epoch's parameters are put back.
 
         ``lr_schedule`` (see :mod:`ffnn.schedules`) sets the rate of each epoch, starting from
         ``learning_rate``; without one the rate stays ``learning_rate``. It is stepped after every
@@ -323,6 +320,9 @@ class FFNN:
         if not schedule.started:
             schedule.start(lr)
         opt = _optim.get(optimizer)
+        if not opt.fits([p for _, p in self.parameters()]):
+            raise ValueError(f"optimizer: {opt!r} has state (momentum, moments) for parameters of other "
+                             "shapes, from training another model; pass a new optimizer or its name")
         # A name that matches the current optimizer keeps its state (momentum, Adam's moments), so
         # a second fit continues the first; an Optimizer object is used as given.
         if isinstance(optimizer, _optim.Optimizer) or self.optimizer is None \
@@ -343,7 +343,8 @@ class FFNN:
                     if monitor is not None:
                         self.history.append(**monitor.end_epoch(self.layers))
                     schedule.step(metrics.get("val_loss", metrics["loss"]))
-                    progress.update(epoch, metrics)
+                    progress.update(epoch, metrics if self.regularization is not None else
+                                    {k: v for k, v in metrics.items() if not k.endswith("data_loss")})
                     if patience is not None:
                         if metrics["val_loss"] < best:
                             best, wait = metrics["val_loss"], 0
@@ -372,17 +373,19 @@ class FFNN:
         N = X.shape[0]
         order = self.rng.permutation(N) if shuffle else np.arange(N)
         params = [p for _, p in self.parameters()]
-        total, correct = 0.0, 0
+        total, data_total, correct = 0.0, 0.0, 0
         for b, start in enumerate(range(0, N, batch_size)):
             idx = order[start:start + batch_size]
             Xb, Yb = X[idx], Y[idx]
             y_hat = self._forward(Xb, training=True)
-            batch_loss = self._data_loss(y_hat, Yb) + self.penalty()
+            data_loss = self._data_loss(y_hat, Yb)
+            batch_loss = data_loss + self.penalty()
             if not math.isfinite(batch_loss):
                 raise DivergenceError(
                     f"training diverged: the loss became {batch_loss} in epoch {epoch + 1}, batch {b + 1} "
                     f"(learning_rate={lr:g}). Try a smaller learning_rate, scaling X, or another init.")
             total += batch_loss * len(idx)
+            data_total += data_loss * len(idx)
             if self.is_classifier:
                 correct += np.count_nonzero(_predicted_labels(y_hat) == _predicted_labels(Yb))
             self._backward(Yb)
@@ -391,13 +394,14 @@ class FFNN:
             self.optimizer.step(params, [d for _, d in self.gradients()], lr)
             if monitor is not None:
                 monitor.after_step(self.layers)
-        metrics = {"loss": total / N}
+        metrics = {"loss": total / N, "data_loss": data_total / N}
         if self.is_classifier:
             metrics["accuracy"] = correct / N
         return metrics
 
     def _evaluate(self, X, Y, prefix="", batch_size=4096):
-        """Loss (and accuracy) on checked (X, Y), in chunks so large X fits in memory."""
+        """Loss with and without the penalty (and accuracy) on checked (X, Y), in chunks so
+        large X fits in memory."""
         total, correct = 0.0, 0
         for i in range(0, X.shape[0], batch_size):
             Xb, Yb = X[i:i + batch_size], Y[i:i + batch_size]
@@ -405,28 +409,34 @@ class FFNN:
             total += self._data_loss(y_hat, Yb) * Xb.shape[0]
             if self.is_classifier:
                 correct += np.count_nonzero(_predicted_labels(y_hat) == _predicted_labels(Yb))
-        out = {f"{prefix}loss": total / X.shape[0] + self.penalty()}
+        data_loss = total / X.shape[0]
+        out = {f"{prefix}loss": data_loss + self.penalty(), f"{prefix}data_loss": data_loss}
         if self.is_classifier:
             out[f"{prefix}accuracy"] = correct / X.shape[0]
         return out
 
     def evaluate(self, X, Y):
-        """{"loss": ..., "accuracy": ...} on (X, Y) without changing the model."""
+        """{"loss": ..., "data_loss": ..., "accuracy": ...} on (X, Y) without changing the model.
+
+        ``loss`` includes the penalty, ``data_loss`` does not; ``accuracy`` only for classifiers."""
         X = self._check_X(X)
         return self._evaluate(X, self._check_Y(Y, X.shape[0]))
 
     # ------------------------------------------------------------------ copies, saving, plots
     def copy(self, dtype=None):
-        """A deep copy, optionally cast to another dtype (used by gradcheck for float64)."""
+        """A deep copy, optionally cast to another dtype (used by gradcheck for float64).
+
+        A cast copy has every parameter, gradient and buffer in the new dtype and no optimizer
+        (its state is in the old one)."""
+        dtype = None if dtype is None else check_dtype(dtype)
         clone = copy.deepcopy(self)
-        if dtype is not None and check_dtype(dtype) != self.dtype:
-            clone.dtype = np.dtype(dtype)
+        if dtype is not None and dtype != self.dtype:
+            clone.dtype = dtype
             clone.optimizer = None
             for layer in clone.layers:
-                layer.dtype = clone.dtype
-                for attr in ("W", "b", "dW", "db", "g", "dg"):
-                    if getattr(layer, attr) is not None:
-                        setattr(layer, attr, getattr(layer, attr).astype(clone.dtype))
+                layer.dtype = dtype
+                for name, arr in layer.parameters() + layer.gradients() + layer.buffers():
+                    setattr(layer, name, arr.astype(dtype))
                 layer.clear_cache()
         return clone
 
@@ -467,6 +477,18 @@ class FFNN:
         extra += f", dropout={self.dropout!r}" if self.dropout else ""
         return (f"FFNN(layer_sizes={self.layer_sizes}, activations={self.activations}, "
                 f"loss={self.loss_name!r}{extra}, dtype={self.dtype.name!r})")
+
+
+def _check_output(loss, out):
+    """Refuse an output activation that does not give ``loss`` (a name) the probabilities it needs."""
+    allowed = _losses.PROBABILITY_OUTPUTS.get(loss)
+    if allowed is None or out in allowed:
+        return
+    hint = ("; use softmax with categorical_crossentropy, or sigmoid with binary_crossentropy "
+            "(nothing pushes the wrong classes' sigmoids down, so every output drifts to 1)"
+            if out == "sigmoid" else "")
+    raise ValueError(f"activations: loss={loss!r} needs probabilities, so the output activation must be "
+                     f"{' or '.join(map(repr, allowed))}, got {out!r}{hint}")
 
 
 def _check_dropout(dropout, n_hidden):

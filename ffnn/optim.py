@@ -44,6 +44,11 @@ class Optimizer(Configurable):
     def _init_state(self, params):
         return [[np.zeros_like(p) for _ in range(self.n_state)] for p in params]
 
+    def fits(self, params):
+        """True when the state is empty or was made for arrays shaped like ``params``."""
+        return not self.state or (len(self.state) == len(params) and all(
+            s.shape == p.shape and s.dtype == p.dtype for state, p in zip(self.state, params) for s in state))
+
     def step(self, params, grads, lr):
         """params, grads: equally long lists of arrays; lr: learning rate (float)."""
         if not self.state:
@@ -184,7 +189,8 @@ class AdaGrad(Optimizer):
         p -= lr * d / (np.sqrt(s) + self.eps)
 
 
-_REGISTRY = Registry("optimizer", Optimizer, (SGD, Momentum, Nesterov, Adam, AdamW, RMSprop, AdaGrad))
+_REGISTRY = Registry("optimizer", Optimizer, (SGD, Momentum, Nesterov, Adam, AdamW, RMSprop, AdaGrad),
+                     required=(("_update", "step"),))
 NAMES = _REGISTRY.names
 
 

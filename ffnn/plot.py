@@ -19,15 +19,20 @@ The model pictures take any object with ``layers``, ``parameters()`` and ``gradi
 import it instead.
 """
 import re
+import textwrap
+import warnings
 from collections.abc import Mapping
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize
+from matplotlib.colors import Colormap, Normalize
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from ._validation import check_bool, check_choice, check_int, is_int
+from ._validation import (check_array, check_bool, check_choice, check_int, check_labels, check_model, check_real,
+                          check_seed, is_int)
 from .autograd import topo_order
 
 __all__ = ["graph", "select_neurons", "weights", "gradients", "history", "diagnostics", "decision_boundary",
@@ -38,15 +43,42 @@ _SHOW = ("weights", "gradients")
 _SELECT = ("largest", "random")
 
 
-# ---- validation shared by the model pictures ----------------------------------------------------
-def _check_model(model, argname="model"):
-    """Any object with ``layers``, ``parameters()`` and ``gradients()``: ffnn.FFNN calls these
-    functions from its plot methods, so naming the class here would import network back."""
-    if not (hasattr(model, "layers") and callable(getattr(model, "parameters", None))
-            and callable(getattr(model, "gradients", None))):
-        raise TypeError(f"{argname}: expected an ffnn.FFNN (an object with layers, parameters() and "
-                        f"gradients()), got {type(model).__name__}")
-    return model
+# ---- validation and layout shared by the pictures -----------------------------------------------
+# ffnn.FFNN calls these functions from its plot methods, so they take any object with layers,
+# parameters() and gradients() (check_model) rather than importing the class.
+#: From this many runs on, a legend goes outside the axes, where it cannot cover a curve.
+LEGEND_OUTSIDE = 5
+#: Legend entries and row labels are wrapped at this many characters, so long ones never overlap.
+LABEL_WIDTH = 28
+
+
+def _wrap(label, width=LABEL_WIDTH):
+    """``label`` on lines of at most ``width`` characters, broken at spaces (never inside a number)."""
+    return "\n".join(textwrap.wrap(str(label), width, break_long_words=False, break_on_hyphens=False))
+
+
+def _legend(fig, ax, handles, n_runs):
+    """One legend for ``handles``: inside ``ax`` (best place) for a few runs, or, from
+    :data:`LEGEND_OUTSIDE` runs on, to the right of the figure's axes, where it covers nothing."""
+    if n_runs >= LEGEND_OUTSIDE:
+        return fig.legend(handles=handles, loc="outside right upper", fontsize=8)
+    return ax.legend(handles=handles, fontsize=8)
+
+
+def _check_ax(ax):
+    if ax is not None and not isinstance(ax, matplotlib.axes.Axes):
+        raise TypeError(f"ax: expected None or a matplotlib Axes, got {type(ax).__name__}")
+    return ax
+
+
+def _check_cmap(cmap):
+    if isinstance(cmap, Colormap):
+        return cmap
+    if not isinstance(cmap, str):
+        raise TypeError(f"cmap: expected a colormap name or a matplotlib Colormap, got {type(cmap).__name__}")
+    if cmap not in matplotlib.colormaps:
+        raise ValueError(f"cmap: unknown colormap {cmap!r}; expected a name such as {CMAP!r}")
+    return cmap
 
 
 def _layer_sizes(model):
@@ -68,30 +100,32 @@ def _params(model, show):
 
 # ---- the network as a layered graph -------------------------------------------------------------
 def select_neurons(model, neurons=None, max_neurons=12, select="largest", seed=0, show="weights"):
-    """Indices of the neurons :func:`graph` draws: a list with one sorted int array per layer of
-    ``[n_in, n_out of each layer]`` (index 0 = the inputs).
+    """Indices of the neurons :func:`graph` draws: a list with one sorted int array per column of
+    the graph, ``[n_in, n_out of each layer]``: column 0 holds the inputs and column k the
+    outputs of ``model.layers[k-1]``.
 
-    ``neurons={k: [i, ...]}`` fixes layer k's neurons. Any other layer wider than ``max_neurons``
+    ``neurons={k: [i, ...]}`` fixes column k's neurons. Any other column wider than ``max_neurons``
     keeps ``max_neurons`` of them: the ones with the largest Σ|w| over their incoming and outgoing
-    weights (``select="largest"``; ``show="gradients"`` ranks by |dW|) or a seeded random sample
-    (``select="random"``).
+    weights (``select="largest"``; ``show="gradients"`` ranks by |dW|) or a random sample drawn
+    with ``seed`` (``select="random"``).
     """
-    _check_model(model)
+    check_model(model)
     check_choice(show, "show", _SHOW)
     check_choice(select, "select", _SELECT)
     check_int(max_neurons, "max_neurons")
+    seed = check_seed(seed)
     sizes = _layer_sizes(model)
     chosen = {}
     if neurons is not None:
         if not isinstance(neurons, Mapping):
-            raise TypeError(f"neurons: expected a dict {{layer index: [neuron indices]}}, got "
+            raise TypeError(f"neurons: expected a dict {{column: [neuron indices]}}, got "
                             f"{type(neurons).__name__}")
         for k, idx in neurons.items():
             if not is_int(k):
-                raise TypeError(f"neurons: expected integer layer indices as keys, got {k!r}")
+                raise TypeError(f"neurons: expected integer column indices as keys, got {k!r}")
             if not 0 <= k < len(sizes):
-                raise ValueError(f"neurons: layer index {k!r} out of range; expected 0..{len(sizes) - 1} "
-                                 f"for layer sizes {sizes}")
+                raise ValueError(f"neurons: column {k!r} out of range; expected 0..{len(sizes) - 1} "
+                                 f"(0 the inputs, k the outputs of layers[k-1]) for layer sizes {sizes}")
             arr = np.asarray(list(idx) if not isinstance(idx, np.ndarray) else idx)
             if arr.ndim != 1 or arr.size == 0:
                 raise ValueError(f"neurons[{k}]: expected a non-empty list of integers, got {idx!r}")
@@ -126,29 +160,62 @@ def _column(m):
     return (m - 1) / 2 - np.arange(m)
 
 
+#: Most neurons of one layer that :func:`graph` labels the values of: each edge label needs its
+#: own column between two layers, and more columns than this do not fit a page.
+MAX_LABELLED_TARGETS = 6
+
+
+def _check_feature_names(feature_names, n_in):
+    if feature_names is None:
+        return None
+    if isinstance(feature_names, (str, bytes)) or not hasattr(feature_names, "__len__"):
+        raise TypeError(f"feature_names: expected a list of {n_in} names, got {feature_names!r}")
+    if len(feature_names) != n_in:
+        raise ValueError(f"feature_names: expected {n_in} names, one per input, got {len(feature_names)}")
+    return [str(name) for name in feature_names]
+
+
 def graph(model, show="weights", neurons=None, max_neurons=12, select="largest", seed=0,
-          labels="auto", ax=None, cmap=CMAP):
+          labels="auto", ax=None, cmap=CMAP, feature_names=None):
     """Draw the network as a layered graph: one node per neuron, one edge per weight.
 
-    Edge i → j between layers k and k+1 shows ``W[i, j]`` of ``model.layers[k]``: colour = sign
+    Columns from left to right: the inputs, then the outputs of ``model.layers[0]``,
+    ``model.layers[1]``, ... (headed ``layers[i]``, numbered from 0 as everywhere in ffnn). Edge
+    i → j into the column of ``layers[k]`` shows ``W[i, j]`` of ``model.layers[k]``: colour = sign
     and size (diverging ``cmap``, symmetric about 0), line width ∝ |W[i, j]|. A non-input node's
     fill colour is its bias ``b[j]`` on the same scale. ``show="gradients"`` draws dW and db of the
     last backward pass instead (RuntimeError if there was none).
 
-    Wide layers show only a subset (see :func:`select_neurons`) and a "… N more" marker, so at most
+    Wide layers show only a subset (see :func:`select_neurons`, whose ``neurons`` keys count the
+    columns: 0 the inputs, k the outputs of ``layers[k-1]``) and a "… N more" marker, so at most
     ``max_neurons²`` edges are drawn per layer pair. ``labels`` (True, False or "auto" = when at
-    most 30 edges) writes the values on the edges and under the nodes. Edges are drawn in order of
-    increasing |value|, so the strongest lie on top. Returns the Figure.
+    most 30 edges) writes the values on the edges and under the nodes; they are left out, with a
+    warning, when a layer shows more than :data:`MAX_LABELLED_TARGETS` neurons, where they could not
+    be read. ``feature_names`` (one per input) are written beside the input nodes; otherwise every
+    node shows its index. Edges are drawn in order of increasing |value|, so the strongest lie on
+    top. Returns the Figure.
     """
-    _check_model(model)
+    check_model(model)
     check_choice(show, "show", _SHOW)
     if not (isinstance(labels, (bool, np.bool_)) or (isinstance(labels, str) and labels == "auto")):
         raise (ValueError if isinstance(labels, str) else TypeError)(
             f"labels: expected True, False or 'auto', got {labels!r}")
+    _check_ax(ax)
+    cmap = _check_cmap(cmap)
+    sizes, L = _layer_sizes(model), len(model.layers)
+    names = _check_feature_names(feature_names, sizes[0])
     shown = select_neurons(model, neurons, max_neurons, select, seed, show)
     params = _params(model, show)
-    sizes, L = _layer_sizes(model), len(model.layers)
     ys = [_column(len(idx)) for idx in shown]
+    n_edges = sum(len(a) * len(b) for a, b in zip(shown, shown[1:]))
+    show_labels = bool(labels is True or (labels == "auto" and n_edges <= 30))
+    widest = max(len(idx) for idx in shown[1:])
+    if show_labels and widest > MAX_LABELLED_TARGETS:
+        if labels is True:
+            warnings.warn(f"labels: the values of {n_edges} edges into up to {widest} neurons of a layer would "
+                          f"overlap, so they are left out; draw at most {MAX_LABELLED_TARGETS} per layer "
+                          "(max_neurons= or neurons=) to see them", stacklevel=2)
+        show_labels = False
 
     segs, vals, at = [], [], []
     for k, (A, _) in enumerate(params):
@@ -156,10 +223,11 @@ def graph(model, show="weights", neurons=None, max_neurons=12, select="largest",
         y0, y1 = np.meshgrid(ys[k], ys[k + 1], indexing="ij")
         segs.append(np.stack([np.full(sub.size, k), y0.ravel(), np.full(sub.size, k + 1), y1.ravel()], 1))
         vals.append(sub.ravel())
-        # Where a value label sits along its edge: each target neuron gets its own distance, so
-        # the labels of the edges leaving one node do not pile up (the middle is where edges cross).
+        # Where a value label sits along its edge: the edges into target neuron j all carry their
+        # labels at the same distance t_j from the left, a column of its own, so labels of one
+        # target stand (1 - t_j) rows apart and the columns of two targets never meet.
         m = len(ys[k + 1])
-        at.append(np.tile(0.25 + 0.5 * np.arange(m) / max(m - 1, 1), len(ys[k])))
+        at.append(np.tile(0.2 + 0.5 * np.arange(m) / max(m - 1, 1) if m > 1 else [0.45], len(ys[k])))
     segs, vals = np.concatenate(segs).reshape(-1, 2, 2), np.concatenate(vals).astype(np.float64)
     biases = np.concatenate([c[shown[k + 1]] for k, (_, c) in enumerate(params)]).astype(np.float64)
     vmax = max(np.abs(vals).max(), np.abs(biases).max())
@@ -170,7 +238,12 @@ def graph(model, show="weights", neurons=None, max_neurons=12, select="largest",
 
     n_rows = max(len(y) for y in ys) + any(len(s) < n for s, n in zip(shown, sizes))
     if ax is None:
-        fig, ax = plt.subplots(figsize=(1.9 * (L + 1) + 1.6, max(3.2, 0.42 * n_rows + 1.6)))
+        # Labels need room: a column per target neuron between two layers, and taller rows.
+        gap = max(1.9, 0.85 * (widest - 1) + 0.4) if show_labels else 1.9
+        row = 0.55 if show_labels else 0.42
+        names_width = 0.065 * max(map(len, names)) if names else 0.0
+        fig, ax = plt.subplots(figsize=(gap * L + 2.2 + names_width, max(3.2, row * n_rows + 1.6)),
+                               layout="constrained")
     fig = ax.figure
     edges = LineCollection(segs, cmap=cmap, norm=norm, linewidths=0.3 + 3.2 * np.abs(vals) / vmax,
                            zorder=1, gid="edges")
@@ -184,7 +257,6 @@ def graph(model, show="weights", neurons=None, max_neurons=12, select="largest",
     ax.scatter(xs, np.concatenate(ys[1:]), s=size, c=biases, cmap=cmap, norm=norm, edgecolors="0.3",
                zorder=3, gid="nodes")
 
-    show_labels = labels is True or (labels == "auto" and len(vals) <= 30)
     sym = ("W", "b") if show == "weights" else ("dW", "db")
     if show_labels:
         for (p0, p1), v, t in zip(segs, vals, at):
@@ -194,23 +266,27 @@ def graph(model, show="weights", neurons=None, max_neurons=12, select="largest",
         for x, y, c in zip(xs, np.concatenate(ys[1:]), biases):
             ax.annotate(f"{sym[1]}={c:+.2f}", (x, y), xytext=(0, -13), textcoords="offset points",
                         ha="center", va="top", fontsize=7, color="0.2", gid="bias_label")
+    if names:
+        for y, i in zip(ys[0], shown[0]):
+            ax.annotate(names[i], (0, y), xytext=(-11, 0), textcoords="offset points", ha="right",
+                        va="center", fontsize=8, gid="feature_name")
 
     top = max(y[0] for y in ys)
     bottom = min(y[-1] for y in ys)
     for k, (idx, n) in enumerate(zip(shown, sizes)):
         if k == 0:
-            head = f"input\n{n}"
+            head = f"inputs\n{n}"
         else:
-            role = "output" if k == L else f"hidden {k}"
-            head = f"{role}\n{n} {model.layers[k - 1].activation.name}"
+            role = " (output)" if k == L else ""
+            head = f"layers[{k - 1}]{role}\n{n} {model.layers[k - 1].activation.name}"
         ax.text(k, top + 0.9, head, ha="center", va="bottom", fontsize=9, gid="layer_label")
         if len(idx) < n:
             ax.text(k, ys[k][-1] - 0.85, f"… {n - len(idx)} more", ha="center", va="center",
                     fontsize=8, color="0.3", style="italic", gid="more")
             bottom = min(bottom, ys[k][-1] - 0.85)
-        if not show_labels:  # which neurons these are (pixel 406, hidden unit 12, digit 3, ...)
+        if not show_labels and not (k == 0 and names):  # which neurons these are (pixel 406, unit 12, ...)
             for y, i in zip(ys[k], idx):
-                ax.text(k, y, str(i), ha="center", va="center", fontsize=5.5, zorder=4, gid="index_label")
+                ax.text(k, y, str(i), ha="center", va="center", fontsize=6, zorder=4, gid="index_label")
     ax.set_xlim(-0.45, L + 0.45)
     ax.set_ylim(bottom - 0.6, top + 1.7)
     ax.axis("off")
@@ -227,8 +303,8 @@ def _runs(model):
     if isinstance(model, Mapping):
         if not model:
             raise ValueError("model: expected an FFNN or a non-empty dict {label: FFNN}, got {}")
-        return [(str(k), _check_model(m, f"model[{k!r}]")) for k, m in model.items()]
-    return [(None, _check_model(model))]
+        return [(str(k), check_model(m, f"model[{k!r}]")) for k, m in model.items()]
+    return [(None, check_model(model))]
 
 
 def _check_layers(layers, n_layers):
@@ -251,7 +327,7 @@ def _check_layers(layers, n_layers):
 
 def _histograms(model, layers, show, bins, stats, biases, log, sharex):
     runs = _runs(model)
-    check_int(bins, "bins")
+    check_int(bins, "bins", maximum=10_000)
     stats, biases = check_bool(stats, "stats"), check_bool(biases, "biases")
     log, sharex = check_bool(log, "log"), check_bool(sharex, "sharex")
     idx = _check_layers(layers, min(len(m.layers) for _, m in runs))
@@ -281,10 +357,12 @@ def _histograms(model, layers, show, bins, stats, biases, log, sharex):
             if log:
                 ax.set_yscale("log")
                 ax.set_ylim(0.7, below.max() * 2.5)
+            else:
+                ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts
             layer = m.layers[i]
-            ax.set_title(f"layer {i}: {sym[0]} ({layer.n_in}×{layer.n_out})", fontsize=9)
+            ax.set_title(f"layers[{i}].{sym[0]} ({layer.n_in}×{layer.n_out})", fontsize=9)
             if c == 0:
-                ax.set_ylabel(f"{label}\ncount" if label is not None else "count")
+                ax.set_ylabel(f"{_wrap(label, 24)}\ncount" if label is not None else "count", fontsize=9)
             if r == len(runs) - 1:
                 ax.set_xlabel(sym[0] + (f", {sym[1]}" if biases else ""))
             if stats:
@@ -339,13 +417,19 @@ def _history_runs(h):
 def history(history, logy=False):
     """Loss per epoch (training solid, validation dashed), and accuracy in a second panel when
     recorded. ``history``: a History / dict of lists, or a dict {label: History} to overlay runs
-    (one colour each). Returns the Figure."""
+    (one colour each). The curves are ``loss`` and ``val_loss`` (with the penalty, if any).
+
+    Each line's label is ``"training"`` / ``"validation"``, or ``"<run> (training)"`` for runs.
+    Several runs share one legend, an entry per run plus the two line styles, with long labels
+    wrapped; from :data:`LEGEND_OUTSIDE` runs on it stands to the right of the panels, where it
+    covers no curve. Returns the Figure."""
     runs = _history_runs(history)
     logy = check_bool(logy, "logy")
     # len(), not truthiness: the values may be NumPy arrays
     has_acc = any(len(run.get("accuracy", ())) or len(run.get("val_accuracy", ())) for _, run in runs)
-    fig, axes = plt.subplots(1, 1 + has_acc, squeeze=False, figsize=(5.2 * (1 + has_acc), 3.4),
-                             layout="constrained")
+    outside = len(runs) >= LEGEND_OUTSIDE
+    fig, axes = plt.subplots(1, 1 + has_acc, squeeze=False,
+                             figsize=(5.2 * (1 + has_acc) + 2.4 * outside, 3.4), layout="constrained")
     panels = [("loss", axes[0, 0])] + ([("accuracy", axes[0, 1])] if has_acc else [])
     for metric, ax in panels:
         for r, (label, run) in enumerate(runs):
@@ -360,9 +444,15 @@ def history(history, logy=False):
         ax.set_ylabel(metric)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
         if logy and metric == "loss":
             ax.set_yscale("log")
+        if runs[0][0] is None:  # one run: its two lines
+            ax.legend(fontsize=8)
+    if runs[0][0] is not None:
+        handles = [Line2D([], [], color=f"C{r}", label=_wrap(label)) for r, (label, _) in enumerate(runs)]
+        handles += [Line2D([], [], color="0.4", linestyle=style, label=part)
+                    for style, part in (("-", "training"), ("--", "validation"))]
+        _legend(fig, axes[0, 0], handles, len(runs))
     return fig
 
 
@@ -384,12 +474,13 @@ def diagnostics(history):
                         + (" (use model.history)" if hasattr(history, "history") else ""))
     layers = {}
     for key, values in history.items():
-        match = _DIAGNOSTIC.match(key)
+        match = _DIAGNOSTIC.match(key) if isinstance(key, str) else None
         if match:
             layers.setdefault(int(match[1]), {})[match[2]] = np.asarray(values, dtype=float)
     if not layers:
         raise ValueError("history: no per-layer diagnostics recorded; train with fit(..., monitor=True)")
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.4), layout="constrained")
+    outside = len(layers) >= LEGEND_OUTSIDE
+    fig, axes = plt.subplots(2, 2, figsize=(10 + 1.4 * outside, 6.4), layout="constrained")
     for (name, title, logy), ax in zip(_PANELS, axes.ravel()):
         for i, stats in sorted(layers.items()):
             y = stats.get(name, stats.get("dead", stats.get("saturated"))) if name == "inactive" else stats.get(name)
@@ -410,8 +501,11 @@ def diagnostics(history):
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        if ax.lines:
+        if ax.lines and not outside:
             ax.legend(fontsize=8)
+    if outside:  # one legend beside the panels: the colours are the same in all four
+        _legend(fig, None, [Line2D([], [], color=f"C{i}", label=f"layers[{i}]") for i in sorted(layers)],
+                len(layers))
     return fig
 
 
@@ -420,18 +514,19 @@ def _inactive_kind(stats):
 
 
 # ---- decision boundaries of a two-input network -------------------------------------------------
-def _check_2d(model, X, y):
-    _check_model(model)
+def _check_2d(model, X, y, ax, padding):
+    check_model(model)
+    _check_ax(ax)
     if model.layers[0].n_in != 2:
         raise ValueError(f"model: expected a network with 2 inputs to draw in the plane, "
                          f"got {model.layers[0].n_in}")
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
+    X = check_array(X, "X")
+    if X.shape[1] != 2:
         raise ValueError(f"X: expected an array of shape (N, 2), got {X.shape}")
-    y = np.asarray(y)
+    y = check_labels(y, "y")
     if y.shape != (len(X),):
         raise ValueError(f"y: expected integer labels of shape ({len(X)},), got {y.shape}")
-    return X, y
+    return X, y, check_real(padding, "padding", low=0)
 
 
 def _grid(X, resolution, padding):
@@ -446,7 +541,7 @@ def decision_boundary(model, X, y, ax=None, resolution=200, padding=0.5):
     changes, and the points (X, y) on top. With one sigmoid output the colour is P(class 1) and the
     boundary its 0.5 contour; with K softmax outputs each class has its colour, lighter where the
     network is less sure. The filled image has gid ``"regions"``. Returns the Figure."""
-    X, y = _check_2d(model, X, y)
+    X, y, padding = _check_2d(model, X, y, ax, padding)
     xx, yy, grid = _grid(X, resolution, padding)
     y_hat = model.predict(grid.astype(model.dtype))
     if ax is None:
@@ -481,7 +576,7 @@ def hidden_units(model, X, y, max_units=16, ax=None, padding=0.5):
     half-plane bounded by the line ``w_1 x_1 + w_2 x_2 + b = 0``. Draws each unit's line, with a
     tick pointing into its active side, over the points. The lines have gid ``"unit j"``.
     Returns the Figure."""
-    X, y = _check_2d(model, X, y)
+    X, y, padding = _check_2d(model, X, y, ax, padding)
     max_units = check_int(max_units, "max_units")
     layer = model.layers[0]
     if ax is None:
@@ -506,7 +601,7 @@ def hidden_units(model, X, y, max_units=16, ax=None, padding=0.5):
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_aspect("equal", adjustable="box")
-    ax.set_title(f"first hidden layer: {min(layer.n_out, max_units)} of {layer.n_out} units", fontsize=10)
+    ax.set_title(f"layers[0]: {min(layer.n_out, max_units)} of {layer.n_out} units", fontsize=10)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     return ax.figure
@@ -527,6 +622,12 @@ def autograd_graph(value, show_grad=True, ax=None, max_nodes=150, fmt=".4f"):
                             f"got {type(value).__name__}")
     show_grad = check_bool(show_grad, "show_grad")
     check_int(max_nodes, "max_nodes")
+    _check_ax(ax)
+    try:
+        format(0.5, fmt)
+    except (TypeError, ValueError):
+        raise (TypeError if not isinstance(fmt, str) else ValueError)(
+            f"fmt: expected a format spec for numbers such as '.4f', got {fmt!r}") from None
     order = topo_order(value)
     if len(order) > max_nodes:
         raise ValueError(f"max_nodes: the graph has {len(order)} nodes, more than max_nodes={max_nodes} "

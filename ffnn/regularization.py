@@ -9,6 +9,7 @@ Both sum over every weight matrix W of the network; biases and RMSNorm gains are
 """
 import numpy as np
 
+from ._registry import check_implemented
 from ._validation import check_real
 
 __all__ = ["Regularizer", "L1", "L2", "get"]
@@ -64,8 +65,10 @@ class L2(Regularizer):
 
 def get(regularization, argname="regularization"):
     """None, an L1/L2 object, or a name with strength such as ``("l2", 1e-4)``."""
-    if regularization is None or isinstance(regularization, Regularizer):
-        return regularization
+    if regularization is None:
+        return None
+    if isinstance(regularization, Regularizer):
+        return check_implemented(regularization, Regularizer, argname, ("penalty", "grad"), "ffnn.L1(lam), ffnn.L2(lam)")
     if isinstance(regularization, (tuple, list)) and len(regularization) == 2 \
             and isinstance(regularization[0], str):
         key = regularization[0].strip().lower()

@@ -71,9 +71,29 @@ class Schedule(Configurable):
         return {"base_lr": self.base_lr, "epoch": self.epoch, "lr": self.lr}
 
     def set_state(self, state):
-        """Restore what ``get_state()`` returned."""
-        for key in self.get_state():
-            setattr(self, key, state[key])
+        """Restore what ``get_state()`` returned, each value checked (``state['lr']``: ...)."""
+        if not isinstance(state, dict):
+            raise TypeError(f"state: expected a dict like get_state() returns, got {type(state).__name__}")
+        missing = [key for key in self.get_state() if key not in state]
+        if missing:
+            raise ValueError(f"state: missing {', '.join(map(repr, missing))}")
+        checked = {key: self._check_state(key, state[key]) for key in self.get_state()}
+        if (checked["base_lr"] is None) != (checked["lr"] is None):
+            raise ValueError("state: expected base_lr and lr both set (started) or both None, "
+                             f"got base_lr={checked['base_lr']!r}, lr={checked['lr']!r}")
+        for key, value in checked.items():
+            setattr(self, key, value)
+
+    @staticmethod
+    def _check_state(key, value):
+        argname = f"state[{key!r}]"
+        if key in ("epoch", "bad_epochs"):
+            return check_int(value, argname, minimum=0)
+        if value is None:
+            return None
+        if key == "base_lr":
+            return check_positive(value, argname)
+        return check_real(value, argname, low=0 if key == "lr" else None)  # cosine annealing reaches 0
 
 
 class Constant(Schedule):
@@ -190,7 +210,8 @@ class ReduceLROnPlateau(Schedule):
 
 
 _REGISTRY = Registry("schedule", Schedule,
-                     (Constant, StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau))
+                     (Constant, StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau),
+                     required=(("lr_at", "step"),))
 NAMES = _REGISTRY.names
 
 

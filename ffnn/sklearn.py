@@ -33,7 +33,7 @@ try:
 except ImportError as exc:  # scikit-learn missing, or older than 1.6 (no validate_data)
     raise ImportError("ffnn.sklearn needs scikit-learn >= 1.6: pip install 'ffnn[sklearn]'") from exc
 
-from ._validation import check_bool, check_dtype, check_int, check_real, is_int
+from ._validation import check_bool, check_choice, check_dtype, check_int, check_real, check_seed, is_int
 from .network import FFNN
 
 __all__ = ["FFNNClassifier", "FFNNRegressor"]
@@ -145,7 +145,10 @@ class _BaseFFNN(BaseEstimator):
     def _seed(self):
         rs = self.random_state
         if is_int(rs):
-            return check_int(rs, "random_state", minimum=0)
+            return check_seed(rs, "random_state")
+        if not (rs is None or isinstance(rs, np.random.RandomState)):
+            raise TypeError(f"random_state: expected None, an integer >= 0 or a numpy.random.RandomState, "
+                            f"got {rs!r}")
         return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
 
     # --------------------------------------------------------------- training
@@ -172,7 +175,11 @@ class _BaseFFNN(BaseEstimator):
             optimizer, schedule = model.optimizer, model.lr_schedule
         else:  # copies, never mutating a constructor parameter
             optimizer, schedule = copy.deepcopy(self.optimizer), copy.deepcopy(self.lr_schedule)
-        batch_size = min(200, X.shape[0]) if self.batch_size == "auto" else self.batch_size
+        if isinstance(self.batch_size, str):
+            check_choice(self.batch_size, "batch_size", ("auto",))
+            batch_size = min(200, X.shape[0])
+        else:
+            batch_size = check_int(self.batch_size, "batch_size")
         model.fit(X, Y, batch_size=batch_size, learning_rate=self.learning_rate,
                   epochs=1 if incremental else self.epochs, verbose=self.verbose,
                   optimizer=optimizer, shuffle=self.shuffle, lr_schedule=schedule, **kwargs)

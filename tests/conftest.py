@@ -114,7 +114,6 @@ LOSS_CASES = (
     LossCase("binary_crossentropy", "sigmoid", fused=True),
     LossCase("binary_crossentropy", "softmax"),
     LossCase("categorical_crossentropy", "softmax", fused=True),
-    LossCase("categorical_crossentropy", "sigmoid"),
 )
 
 

@@ -675,3 +675,28 @@ def test_scalar_engine_equals_ffnn_backward_with_rmsnorm():
     assert L.data == pytest.approx(model.loss(X, Y), rel=1e-12)
     for got, want in ((Wv, layer0.dW), (bv, layer0.db), (gv, layer0.dg), (W1v, layer1.dW), (b1v, layer1.db)):
         np.testing.assert_allclose(ag.grads(got), want, rtol=1e-9, atol=1e-12)
+
+
+def test_losses_read_targets_by_the_networks_rule():
+    """Labels of shape (N,) for one output, as FFNN.fit takes them: the scalar engine and the
+    network agree on the loss and on what they refuse (one rule, ffnn.losses.targets)."""
+    y = np.array([1, 0, 1])
+    for name, out in (("binary_crossentropy", "sigmoid"), ("mse", "linear")):
+        model = FFNN([2, 1], out, name, seed=0)
+        X = np.array([[0.5, -1.0], [1.0, 2.0], [-0.3, 0.1]])
+        Xv = ag.from_array(X)
+        y_hat = ag.dense(Xv, ag.from_array(model.layers[0].W), ag.from_array(model.layers[0].b), out)
+        twin = LOSSES[name][0]
+        assert twin(y_hat, y).data == pytest.approx(model.loss(X, y), rel=1e-12)
+        assert twin(y_hat, y).data == twin(y_hat, y[:, None]).data
+    P = ag.from_array(np.array([[0.2], [0.7]]))
+    for bad, match in ((np.array([0, 2]), r"^Y: binary_crossentropy targets must lie in \[0, 1\]"),
+                       (np.array([0, np.nan]), r"^Y: contains NaN or infinity"),
+                       (np.array([1, 0, 1]), r"^Y: expected 2 rows to match y_hat, got 3")):
+        with pytest.raises(ValueError, match=match):
+            ag.binary_crossentropy(P, bad)
+    with pytest.raises(ValueError, match=r"^Y: expected a 2-D array of shape \(N, 2\)"):
+        ag.binary_crossentropy(ag.from_array(np.full((2, 2), 0.5)), np.array([0, 1]))  # two outputs: no labels
+    for bad in (None, 0.5, [], [[0.5]], [[Value(0.5)], [Value(0.2), Value(0.1)]]):
+        with pytest.raises(TypeError, match=r"^y_hat: expected N × K nested lists of Values"):
+            ag.binary_crossentropy(bad, np.array([1]))

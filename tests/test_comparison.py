@@ -51,7 +51,9 @@ def test_to_sklearn_params_translates_the_configuration():
     ({"init": "he_normal"}, "init"),
     ({"activation": "gelu"}, "activation"),
     ({"loss": "mse"}, "loss"),
-    ({"output": "sigmoid"}, "loss"),
+    ({"output": "sigmoid", "loss": "categorical_crossentropy"}, "loss"),
+    ({"output": "softmax", "loss": "binary_crossentropy"}, "loss"),
+    ({"output": "linear"}, "loss"),
     ({"loss": "hinge"}, "loss: unknown loss"),
     ({"patience": 2}, "patience"),
     ({"layer_sizes": [64, 10]}, "layer_sizes"),
@@ -132,3 +134,66 @@ def test_compare_with_sklearn_rejects_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         compare_with_sklearn(**args)
 
+
+
+# ----------------------------------------------------------------------------- two classes
+def moons_split(n=300, seed=0):
+    X, y = ffnn.datasets.make_moons(n_samples=n, noise=0.2, seed=seed)
+    order = np.random.default_rng(seed).permutation(n)  # make_moons lists class 0, then class 1
+    X, y = X[order], y[order]
+    return X[:200], y[:200], X[200:250], y[200:250], X[250:], y[250:]
+
+
+BINARY = {"hidden": [8], "activation": "tanh", "init": "xavier_uniform", "output": "sigmoid",
+          "optimizer": "sgd", "learning_rate": 0.5, "epochs": 1}
+
+
+def test_a_sigmoid_output_translates_to_mlpclassifiers_logistic_output():
+    p = to_sklearn_params(BINARY)
+    assert p["activation"] == "tanh" and p["solver"] == "sgd"
+    # naming the output alone picks binary cross-entropy; naming it with the loss works too
+    assert to_sklearn_params({**BINARY, "loss": "binary_crossentropy"}) == p
+    with pytest.raises(ValueError, match=r"^loss: MLPClassifier trains softmax outputs with categorical_crossentropy"):
+        to_sklearn_params({**BINARY, "loss": "mse"})
+
+
+def test_binary_steps_equal_mlpclassifiers_from_the_same_weights():
+    """Full-batch SGD with L2 from identical weights: MLPClassifier's logistic output with its
+    binary log-loss and ffnn's sigmoid with binary cross-entropy take the same steps."""
+    from sklearn.neural_network import MLPClassifier
+    X, y, *_ = moons_split()
+    lam, epochs = 1e-3, 5
+    config = {**BINARY, "batch_size": len(X), "regularization": ffnn.L2(lam), "shuffle": False}
+    clf = MLPClassifier(**to_sklearn_params(config))
+    clf.partial_fit(X, y, classes=np.array([0, 1]))  # creates the arrays (and takes one step)
+    assert clf.out_activation_ == "logistic" and clf.coefs_[-1].shape == (8, 1)
+    model = ffnn.FFNN([2, 8, 1], ["tanh", "sigmoid"], "binary_crossentropy", regularization=ffnn.L2(lam), seed=0)
+    for layer, W, b in zip(model.layers, clf.coefs_, clf.intercepts_):
+        W[...], b[...] = layer.W, layer.b
+    losses = []
+    for _ in range(epochs):
+        clf.partial_fit(X, y)
+        losses.append(clf.loss_)
+    model.fit(X, y, batch_size=len(X), learning_rate=config["learning_rate"], epochs=epochs, shuffle=False,
+              verbose=0)
+    np.testing.assert_allclose(model.history["loss"], losses, rtol=1e-10)
+    for layer, W, b in zip(model.layers, clf.coefs_, clf.intercepts_):
+        np.testing.assert_allclose(layer.W, W, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(layer.b, b, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(model.predict(X)[:, 0], clf.predict_proba(X)[:, 1], rtol=1e-10)
+
+
+def test_compare_with_sklearn_on_two_classes():
+    data = moons_split()
+    config = {**BINARY, "hidden": [16], "learning_rate": 0.1, "batch_size": 20, "epochs": 25}
+    c = compare_with_sklearn(config, data, seeds=(0, 1), n_jobs=1)
+    for lib in c.LIBRARIES:
+        assert c.accuracy(lib) > 0.85
+        assert c.confusion(lib).shape == (2, 2) and c.confusion(lib).sum() == 2 * len(data[5])
+        assert set(c.history(lib)) >= {"loss", "val_loss", "val_data_loss", "val_accuracy"}
+    assert abs(c.accuracy_gap) <= 0.06
+    run = c.runs["ffnn"][0]
+    assert run["test_accuracy"] == np.mean(run["y_pred"] == data[5])
+    assert "loss=binary_crossentropy" in c.table.caption and len(c.per_class()) == 2
+    with pytest.raises(ValueError, match=r"^loss: binary_crossentropy with one sigmoid output is for two classes"):
+        compare_with_sklearn(BINARY, load_data("digits", n_train=50), n_jobs=1)

@@ -107,3 +107,26 @@ def test_modules_import_in_one_direction():
     assert not _imports(ffnn.comparison) & {"widgets"}
     assert {"config", "experiments"} <= _imports(ffnn.comparison)
     assert {"config", "experiments", "table"} <= _imports(ffnn.widgets)
+
+
+@pytest.mark.parametrize("levels, loss", [
+    ([{"output": "sigmoid"}], "binary_crossentropy"),
+    ([{"output": "linear"}], "mse"),
+    ([{"output": "softmax"}], "categorical_crossentropy"),
+    ([{"activations": ["relu", "sigmoid"]}], "binary_crossentropy"),
+    ([{"output": ffnn.activations.Sigmoid()}], "binary_crossentropy"),
+    ([{"hidden": [4]}, {"output": "sigmoid"}], "binary_crossentropy"),
+    ([{"loss": "mse"}, {"output": "sigmoid"}], "mse"),           # a loss named anywhere wins
+    ([{"output": "sigmoid", "loss": "bce"}], "bce"),
+    ([{"output": "tanh"}], DEFAULTS["loss"]),                    # no loss is made for tanh
+    ([{}], DEFAULTS["loss"]),
+])
+def test_resolve_picks_the_loss_made_for_a_named_output(levels, loss):
+    assert ffnn.config.resolve(*levels)["loss"] == loss
+    assert ffnn.config.resolve(*levels)["batch_size"] == DEFAULTS["batch_size"]
+
+
+def test_for_output_is_the_inverse_of_output_activation():
+    for name in ffnn.losses.NAMES:
+        assert ffnn.losses.for_output(ffnn.losses.get(name).output_activation) == name
+    assert ffnn.losses.for_output("relu") is None

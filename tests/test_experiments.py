@@ -263,3 +263,23 @@ def test_a_run_that_diverges_in_its_first_epoch_can_still_be_plotted(digits):
     assert {line.get_label() for line in ax.get_lines()} == {"learning_rate=0.001 (training)",
                                                             "learning_rate=0.001 (validation)"}
     assert r.history("learning_rate=1e+06").epochs == 0
+
+
+def test_a_sweep_over_output_activations_picks_each_ones_loss_and_shows_the_data_loss():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    data = (X[:40], y[:40], X[40:50], y[40:50], X[50:], y[50:])
+    results = ffnn.experiments.sweep({"hidden": [4], "epochs": 2, "batch_size": 10, "regularization": ffnn.L2(1e-2)},
+                                     {"output": ["sigmoid", "softmax"]}, data, n_jobs=1)
+    assert [c["loss"] for c in results.configs] == ["binary_crossentropy", "categorical_crossentropy"]
+    assert [m.layer_sizes[-1] for m in results.models] == [1, 2]
+    assert "loss" not in results.fixed  # it differs between the runs
+    assert "val_data_loss" in results.table.columns and "penalty" in results.table.columns
+    for row, h, model in zip(results.rows, results.histories, results.models):
+        assert row["val_data_loss"] == h["val_data_loss"][-1]
+        assert row["val_loss"] - row["val_data_loss"] == pytest.approx(model.penalty(), rel=1e-4)
+    plain = ffnn.experiments.sweep({"hidden": [4], "epochs": 1, "output": "sigmoid"}, None, data, n_jobs=1)
+    assert plain.fixed["loss"] == "binary_crossentropy" and "val_data_loss" not in plain.table.columns
+    with pytest.raises(TypeError, match="^keep_models: expected True or False"):
+        ffnn.experiments.sweep({"epochs": 1}, None, data, n_jobs=1, keep_models=1)

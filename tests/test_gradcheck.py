@@ -176,11 +176,11 @@ def test_compare_tolerances_are_the_ones_given():
 
 
 @pytest.mark.parametrize("args, error, match", [
-    (("W", np.ones((2, 3)), np.ones((3, 2))), ValueError, r"ours has shape \(2, 3\) but reference has shape \(3, 2\)"),
+    (("W", np.ones((2, 3)), np.ones((3, 2))), ValueError, r"^ours: has shape \(2, 3\) but reference has shape \(3, 2\)"),
     (("W", np.ones(3), np.ones((1, 3))), ValueError, "shape"),
     (("W", ["a", "b"], np.ones(2)), TypeError, "ours: expected an array of real numbers"),
     (("W", np.ones(2), None), TypeError, "reference: expected an array of real numbers"),
-    ((3, np.ones(2), np.ones(2)), TypeError, "name must be a string"),
+    ((3, np.ones(2), np.ones(2)), TypeError, "^name: expected a string or None"),
 ])
 def test_compare_refuses_bad_input(args, error, match):
     with pytest.raises(error, match=match):

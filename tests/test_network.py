@@ -651,3 +651,129 @@ def test_bad_lr_schedule_and_training_flag():
         model.fit(X, X[:, :2], lr_schedule="linear", verbose=0)
     with pytest.raises(TypeError, match="^training: expected True or False"):
         model.forward(X, training="yes")
+
+
+# ----------------------------------------------------------------------------- issue 18: traps
+def test_categorical_crossentropy_refuses_sigmoid_outputs_but_not_sigmoid_hidden_layers():
+    with pytest.raises(ValueError, match=r"^activations: loss='categorical_crossentropy' needs probabilities, so "
+                                         r"the output activation must be 'softmax', got 'sigmoid'; use softmax with "
+                                         r"categorical_crossentropy, or sigmoid with binary_crossentropy"):
+        ffnn.FFNN([11, 16, 2], ["relu", "sigmoid"], "categorical_crossentropy")
+    # why: with independent sigmoids every output at 1 already has zero CCE
+    assert losses.get("categorical_crossentropy").value(np.ones((2, 2)), np.eye(2)) == 0.0
+    ffnn.FFNN([4, 6, 5, 3], ["tanh", "sigmoid", "softmax"], "categorical_crossentropy")  # the backprop chapter's
+    ffnn.FFNN([11, 16, 2], ["relu", "sigmoid"], "binary_crossentropy")
+    ffnn.FFNN([11, 16, 2], ["relu", "softmax"], "binary_crossentropy")
+
+
+class Cube(activations.Activation):
+    """f(z) = z³: an activation the registry does not know."""
+
+    name = "cube"
+
+    def forward(self, z):
+        return z ** 3
+
+    def derivative(self, z, a):
+        return 3 * z ** 2
+
+
+class Steep(activations.LeakyReLU):
+    slope = 0.2
+
+
+def test_activation_objects_are_used_as_given():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5, 3))
+    cube = Cube()
+    model = ffnn.FFNN([3, 4, 2], [cube, "linear"], "mse", seed=0)
+    assert model.layers[0].activation is cube and model.activations == ["cube", "linear"]
+    z = X @ model.layers[0].W + model.layers[0].b
+    np.testing.assert_allclose(model.predict(X), z ** 3 @ model.layers[1].W + model.layers[1].b)
+    assert max(ffnn.gradcheck(model, X, rng.normal(size=(5, 2))).values()) < 1e-6
+    leaky = activations.LeakyReLU()
+    leaky.slope = 0.3
+    for act, slope in ((Steep(), 0.2), (leaky, 0.3), ("leaky_relu", 0.01)):
+        net = ffnn.FFNN([3, 4], act, "mse", seed=0)
+        z = X @ net.layers[0].W + net.layers[0].b
+        assert (z < 0).any()
+        np.testing.assert_allclose(net.predict(X), np.where(z > 0, z, slope * z))
+    assert activations.LeakyReLU() != leaky and repr(leaky) == "LeakyReLU(slope=0.3)"
+
+
+def test_history_records_the_data_loss_next_to_the_penalised_loss():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 3)), rng.integers(0, 3, 30)
+    Xv, yv = rng.normal(size=(10, 3)), rng.integers(0, 3, 10)
+    model = ffnn.FFNN([3, 5, 3], ["tanh", "softmax"], "categorical_crossentropy", seed=0,
+                      regularization=ffnn.L2(0.05))
+    h = model.fit(X, y, batch_size=30, epochs=3, learning_rate=0.1, validation_data=(Xv, yv), verbose=0)
+    assert [k for k in h if "loss" in k] == ["loss", "data_loss", "val_loss", "val_data_loss"]
+    # after the last epoch: val_loss is the data loss plus the penalty, val_data_loss the data loss
+    assert h["val_data_loss"][-1] == pytest.approx(model.loss(Xv, yv) - model.penalty(), rel=1e-12)
+    assert h["val_loss"][-1] - h["val_data_loss"][-1] == pytest.approx(model.penalty(), rel=1e-9)
+    assert model.evaluate(Xv, yv) == pytest.approx({"loss": h["val_loss"][-1], "data_loss": h["val_data_loss"][-1],
+                                                    "accuracy": h["val_accuracy"][-1]})
+    # one full batch per epoch: the training data loss is the loss minus the penalty before the step
+    penalties = np.subtract(h["loss"], h["data_loss"])
+    assert np.all(penalties > 0) and np.all(np.diff(penalties) < 0)  # L2 shrinks the weights
+    plain = ffnn.FFNN([3, 5, 3], ["tanh", "softmax"], "categorical_crossentropy", seed=0)
+    hp = plain.fit(X, y, epochs=2, validation_data=(Xv, yv), verbose=0)
+    assert hp["data_loss"] == hp["loss"] and hp["val_data_loss"] == hp["val_loss"]
+
+
+def test_early_stopping_watches_the_penalised_val_loss():
+    """A strong L2 shrinks the penalty faster than the data loss grows: val_loss falls every epoch
+    while val_data_loss rises at first. Early stopping follows val_loss, so no epoch is cut."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] + X[:, 1] > 0).astype(float)
+    model = ffnn.FFNN([2, 8, 1], ["tanh", "sigmoid"], "binary_crossentropy", seed=0,
+                      init=ffnn.init.Normal(0, 4.0), regularization=ffnn.L2(0.1))
+    h = model.fit(X, y, batch_size=8, learning_rate=0.05, epochs=8, validation_data=(X, 1 - y), patience=1,
+                  verbose=0)
+    assert h["val_data_loss"][1] > h["val_data_loss"][0]  # watching it would stop after epoch 2
+    assert np.all(np.diff(h["val_loss"]) < 0) and h.epochs == 8
+
+
+def test_the_progress_line_shows_the_data_loss_only_with_a_penalty(capsys):
+    X, Y = np.ones((4, 2)), np.ones((4, 1))
+    ffnn.FFNN([2, 1], "linear").fit(X, Y, epochs=1, verbose=2, validation_data=(X, Y))
+    assert "data_loss" not in capsys.readouterr().err
+    ffnn.FFNN([2, 1], "linear", regularization=ffnn.L2(0.1)).fit(X, Y, epochs=1, verbose=2,
+                                                                  validation_data=(X, Y))
+    line = capsys.readouterr().err
+    assert " - data_loss: " in line and " - val_data_loss: " in line
+
+
+def test_accuracy_reads_labels_and_rows_as_evaluate_does():
+    model = ffnn.FFNN([2, 1], "sigmoid", "binary_crossentropy", init="zeros")
+    model.layers[0].W[:, 0] = [1.0, 0.0]
+    X = np.array([[1.0, 0.0], [-1.0, 0.0], [2.0, 0.0], [-2.0, 0.0]])
+    y = np.array([1, 0, 0, 0])
+    assert model.accuracy(X, y) == 0.75
+    assert model.accuracy(X, y.astype(bool)) == model.accuracy(X, y.astype(float)) == 0.75
+    assert model.accuracy(X, y[:, None]) == 0.75  # one column of 0/1 targets, as evaluate takes it
+    assert model.evaluate(X, y)["accuracy"] == 0.75
+
+
+@pytest.mark.parametrize("normalization", ["layernorm", "batchnorm"])
+def test_a_cast_copy_casts_every_array(normalization):
+    model = ffnn.FFNN([3, 4, 2], ["relu", "linear"], seed=0, normalization=normalization)
+    copy32 = model.copy(dtype="float32")
+    layer = copy32.layers[0]
+    arrays = layer.parameters() + layer.gradients() + layer.buffers()
+    assert {n for n, _ in arrays} >= {"W", "beta", "dbeta"} and all(a.dtype == np.float32 for _, a in arrays)
+    assert all(p.dtype == np.float64 for _, p in model.parameters())  # the original is untouched
+
+
+def test_an_optimizer_that_trained_another_model_is_refused():
+    adam = ffnn.optim.Adam()
+    ffnn.FFNN([5, 2]).fit(np.ones((4, 5)), np.ones((4, 2)), epochs=1, verbose=0, optimizer=adam)
+    model = ffnn.FFNN([3, 2])
+    with pytest.raises(ValueError, match=r"^optimizer: Adam\(.*\) has state"):
+        model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0, optimizer=adam)
+    assert model.optimizer is None and model.history == {}
+    same = ffnn.FFNN([5, 2])  # the same shapes: the state carries over, as documented
+    same.fit(np.ones((4, 5)), np.ones((4, 2)), epochs=1, verbose=0, optimizer=adam)
+    assert adam.t == 2

@@ -291,7 +291,7 @@ def test_weight_histograms_of_chosen_layers_and_stats_text():
     fig = plot.weights(model, layers=[-1])
     (ax,) = fig.axes
     W = model.layers[1].W
-    assert bar_heights(ax).sum() == W.size and "layer 1" in ax.get_title()
+    assert bar_heights(ax).sum() == W.size and ax.get_title().startswith("layers[1].W (6×3)")
     (stats,) = texts(fig, "stats")
     assert f"mean {W.mean():+.2g}" in stats and f"std {W.std():.2g}" in stats
     assert texts(plot.weights(model, layers=0, stats=False), "stats") == []
@@ -496,3 +496,196 @@ def test_history_accepts_numpy_arrays():
     (line,) = loss_ax.get_lines()
     np.testing.assert_allclose(line.get_ydata(), h["loss"])
     np.testing.assert_allclose(acc_ax.get_lines()[0].get_ydata(), h["accuracy"])
+
+
+# ---- issue 18: pictures a student would hand in -----------------------------------------------
+FEATURES = ["age", "income", "hours_per_week", "capital_gain", "education_num", "sex_Male", "workclass_Private",
+            "marital_status_Married", "race_White", "occupation_Sales", "native_country_United_States"]
+
+
+def tabular_model(seed=0, **kwargs):
+    return ffnn.FFNN([11, 16, 8, 1], ["relu", "relu", "sigmoid"], "binary_crossentropy", seed=seed, **kwargs)
+
+
+def extents(fig, artists, draw=True):
+    if draw:
+        fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [a.get_window_extent(renderer) for a in artists]
+
+
+def overlapping(boxes):
+    return [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])]
+
+
+def assert_every_text_inside(fig, draw=True):
+    """Nothing is cut when the figure is saved as it is: what is drawn (titles, labels, legends,
+    colour bars) lies inside the figure, the box ``savefig(bbox_inches="tight")`` would use."""
+    if draw:
+        fig.canvas.draw()
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
+    size = fig.get_size_inches()
+    tol = 0.02
+    assert drawn.x0 >= -tol and drawn.y0 >= -tol and drawn.x1 <= size[0] + tol and drawn.y1 <= size[1] + tol, \
+        f"drawn {drawn} but the figure is {size} inches"
+
+
+def assert_tick_labels_apart(fig, draw=True):
+    if draw:
+        fig.canvas.draw()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
+            assert not overlapping(extents(fig, labels, draw=False)), [t.get_text() for t in labels]
+
+
+def five_runs(long=True):
+    names = [repr(ffnn.init.Uniform(-0.05, 0.05)), repr(ffnn.init.Normal(0.0, 0.01, seed=3)),
+             repr(ffnn.init.XavierUniform(seed=1)), "he_normal", repr(ffnn.init.HeUniform(bias=True))]
+    runs = {}
+    for r, name in enumerate(names if long else ["a", "b", "c", "d", "e"]):
+        h = ffnn.History()
+        for e in range(12):
+            h.append(loss=1 / (e + 1 + r), val_loss=1.1 / (e + 1 + r), accuracy=0.5 + 0.03 * e, val_accuracy=0.5 + 0.02 * e)
+        runs[f"init={name}"] = h
+    return runs
+
+
+def test_five_runs_share_one_legend_outside_the_panels_with_wrapped_labels():
+    fig = plot.history(five_runs())
+    assert [ax.get_legend() for ax in fig.axes] == [None, None] and len(fig.legends) == 1
+    (legend,) = fig.legends
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert len(labels) == 5 + 2 and labels[-2:] == ["training", "validation"]
+    assert labels[0] == "init=Uniform(low=-0.05,\nhigh=0.05, seed=None)"
+    assert all(len(line) <= plot.LABEL_WIDTH for label in labels for line in label.split("\n"))
+    (box,) = extents(fig, [legend])
+    assert not any(box.overlaps(ax_box) for ax_box in extents(fig, fig.axes))
+    assert not overlapping(extents(fig, legend.get_texts(), draw=False))
+    assert_every_text_inside(fig, draw=False)
+    assert_tick_labels_apart(fig, draw=False)
+    # the lines keep their labels, one colour per run
+    lines = fig.axes[0].get_lines()
+    assert lines[0].get_label() == "init=Uniform(low=-0.05, high=0.05, seed=None) (training)"
+    assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()
+
+
+def test_a_few_runs_keep_their_legend_inside_the_loss_panel():
+    runs = dict(list(five_runs(long=False).items())[:plot.LEGEND_OUTSIDE - 1])
+    fig = plot.history(runs)
+    assert fig.legends == [] and fig.axes[1].get_legend() is None
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["init=a", "init=b", "init=c", "init=d", "training", "validation"]
+    single = plot.history(five_runs()["init=he_normal"])
+    assert [t.get_text() for t in single.axes[0].get_legend().get_texts()] == ["training", "validation"]
+
+
+def test_a_sweep_of_five_settings_draws_a_clean_figure():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 11)).astype(np.float32)
+    y = (X[:, 0] > X[:, 3]).astype(int)
+    data = (X[:50], y[:50], X[50:65], y[50:65], X[65:], y[65:])
+    inits = [ffnn.init.Uniform(-0.05, 0.05), ffnn.init.Normal(0.0, 0.01, seed=3), ffnn.init.XavierUniform(seed=1),
+             "he_normal", ffnn.init.HeUniform(bias=True)]
+    results = ffnn.experiments.sweep({"hidden": [6], "output": "sigmoid", "epochs": 3, "batch_size": 10},
+                                     {"init": inits}, data, n_jobs=1)
+    fig = results.plot_curves()
+    assert len(fig.legends) == 1
+    assert_every_text_inside(fig)
+    fig = plot.weights({label: results.model(label) for label in results.labels})
+    ylabels = [ax.yaxis.label for ax in fig.axes if ax.get_ylabel()]
+    assert len(ylabels) == 5 and not overlapping(extents(fig, ylabels))
+    assert_every_text_inside(fig, draw=False)
+    assert_tick_labels_apart(fig, draw=False)
+
+
+def test_the_graph_of_a_tabular_net_names_its_inputs_and_numbers_layers_from_0():
+    model = tabular_model()
+    fig = model.plot_graph(feature_names=FEATURES)
+    shown = plot.select_neurons(model)
+    assert texts(fig, "feature_name") == [FEATURES[i] for i in shown[0]] == FEATURES
+    assert texts(fig, "layer_label") == ["inputs\n11", "layers[0]\n16 relu", "layers[1]\n8 relu",
+                                         "layers[2] (output)\n1 sigmoid"]
+    inputs = [t for t in by_gid(fig, "index_label", matplotlib.text.Text) if t.get_position()[0] == 0]
+    assert inputs == []  # names replace the input indices
+    assert not overlapping(extents(fig, by_gid(fig, "feature_name", matplotlib.text.Text)))
+    assert_every_text_inside(fig)
+    # a chosen subset of inputs keeps its names
+    fig = plot.graph(model, neurons={0: [10, 2]}, feature_names=FEATURES)
+    assert texts(fig, "feature_name") == [FEATURES[2], FEATURES[10]]
+
+
+@pytest.mark.parametrize("feature_names, error, match", [
+    (FEATURES[:5], ValueError, r"^feature_names: expected 11 names, one per input, got 5"),
+    ("age", TypeError, r"^feature_names: expected a list of 11 names"),
+    (3, TypeError, r"^feature_names: expected a list of 11 names"),
+])
+def test_graph_checks_feature_names(feature_names, error, match):
+    with pytest.raises(error, match=match):
+        plot.graph(tabular_model(), feature_names=feature_names)
+
+
+@pytest.mark.parametrize("sizes", [(2, 3, 1), (3, 5, 4, 2), (4, 6, 6, 3), (6, 6), (2, 2, 2, 2, 2)])
+def test_graph_value_labels_never_overlap(sizes):
+    model = ffnn.FFNN(list(sizes), ["tanh"] * (len(sizes) - 2) + ["linear"], seed=0)
+    fig = plot.graph(model, labels=True)
+    labels = by_gid(fig, "edge_label", matplotlib.text.Text) + by_gid(fig, "bias_label", matplotlib.text.Text)
+    assert len(labels) == sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    assert not overlapping(extents(fig, labels))
+    assert_every_text_inside(fig)
+
+
+def test_graph_leaves_value_labels_out_past_a_readable_size():
+    wide = ffnn.FFNN([3, plot.MAX_LABELLED_TARGETS + 1, 2], ["tanh", "linear"], seed=0)
+    with pytest.warns(UserWarning, match=r"^labels: the values of 35 edges .* would overlap, so they are left out"):
+        fig = plot.graph(wide, labels=True)
+    assert texts(fig, "edge_label") == [] and len(texts(fig, "index_label")) == 3 + 7 + 2
+    narrow = ffnn.FFNN([3, plot.MAX_LABELLED_TARGETS, 2], ["tanh", "linear"], seed=0)
+    assert len(texts(plot.graph(narrow, labels=True), "edge_label")) == 3 * 6 + 6 * 2
+    assert len(texts(plot.graph(narrow), "edge_label")) == 30  # "auto": up to 30 edges
+    more = ffnn.FFNN([3, plot.MAX_LABELLED_TARGETS, 3], ["tanh", "linear"], seed=0)
+    assert texts(plot.graph(more), "edge_label") == []
+
+
+def test_every_picture_of_a_tabular_net_keeps_its_texts_inside_the_figure():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 11))
+    y = (X[:, 0] > 0).astype(int)
+    model = tabular_model(regularization=ffnn.L2(1e-3))
+    model.fit(X, y, epochs=4, batch_size=16, validation_data=(X[:16], y[:16]), verbose=0, monitor=True)
+    model.forward(X)
+    model.backward(y)
+    for fig in (model.plot_graph(feature_names=FEATURES), model.plot_graph(show="gradients"), model.plot_weights(),
+                model.plot_gradients(biases=True), model.plot_history(), plot.diagnostics(model.history)):
+        assert_every_text_inside(fig)
+        assert_tick_labels_apart(fig, draw=False)
+        plt.close(fig)
+    titles = [ax.get_title() for ax in model.plot_weights().axes]
+    assert titles == ["layers[0].W (11×16)", "layers[1].W (16×8)", "layers[2].W (8×1)"]
+
+
+def test_diagnostics_of_five_layers_put_one_legend_beside_the_panels():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(32, 4))
+    model = ffnn.FFNN([4, 6, 6, 6, 6, 1], ["tanh"] * 4 + ["linear"], seed=0)
+    model.fit(X, X[:, :1], epochs=2, batch_size=8, verbose=0, monitor=True)
+    fig = plot.diagnostics(model.history)
+    assert all(ax.get_legend() is None for ax in fig.axes) and len(fig.legends) == 1
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [f"layers[{i}]" for i in range(5)]
+    (box,) = extents(fig, fig.legends)
+    assert not any(box.overlaps(ax_box) for ax_box in extents(fig, fig.axes))
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda m: plot.graph(m, cmap="no_such_map"), ValueError, r"^cmap: unknown colormap 'no_such_map'"),
+    (lambda m: plot.graph(m, cmap=3), TypeError, r"^cmap: expected a colormap name"),
+    (lambda m: plot.graph(m, ax="left"), TypeError, r"^ax: expected None or a matplotlib Axes, got str"),
+    (lambda m: plot.select_neurons(m, select="random", seed=-1), ValueError, r"^seed: expected an integer >= 0"),
+    (lambda m: plot.weights(m, bins=10**9), ValueError, r"^bins: expected an integer in 1\.\.10000"),
+    (lambda m: plot.diagnostics({0: [1.0]}), ValueError, r"^history: no per-layer diagnostics recorded"),
+    (lambda m: plot.autograd_graph(neuron()[0], fmt="%d"), ValueError, r"^fmt: expected a format spec"),
+    (lambda m: plot.autograd_graph(neuron()[0], fmt=4), TypeError, r"^fmt: expected a format spec"),
+])
+def test_odd_arguments_of_the_pictures_name_themselves(call, error, match):
+    with pytest.raises(error, match=match):
+        call(small_model())

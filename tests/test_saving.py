@@ -290,3 +290,230 @@ def test_format_1_files_still_load(opt):
     before = model.loss(X, y)
     model.fit(X, y, batch_size=8, learning_rate=0.05, epochs=3, optimizer=opt, verbose=0)
     assert np.isfinite(model.history["loss"]).all() and model.loss(X, y) != before
+
+
+# ----------------------------------------------------------------------------- hostile files
+def _set_encrypted_flag(blob, member):
+    """The bytes of a zip whose ``member`` says it is encrypted (general-purpose flag bit 0), in
+    its local header and in the central directory."""
+    blob = bytearray(blob)
+    name = member.encode()
+    for signature, flag_at, name_at in ((b"PK\x03\x04", 6, 30), (b"PK\x01\x02", 8, 46)):
+        start = 0
+        while (start := blob.find(signature, start)) != -1:
+            if blob[start + name_at:start + name_at + len(name)] == name:
+                blob[start + flag_at] |= 0x1
+            start += 4
+    return bytes(blob)
+
+
+def test_an_encrypted_member_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "model.npz"
+    trained("sgd").save(path)
+    bad = tmp_path / "encrypted.npz"
+    bad.write_bytes(_set_encrypted_flag(path.read_bytes(), "layers[0].W.npy"))
+    with zipfile.ZipFile(bad) as z:  # zipfile itself would ask for a password
+        assert z.getinfo("layers[0].W.npy").flag_bits & 0x1
+    with pytest.raises(ValueError, match=r"path: .*encrypted\.npz.*member 'layers\[0\]\.W\.npy' is encrypted"):
+        ffnn.load(bad)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA, 99])
+def test_an_unknown_compression_is_refused_naming_the_file(tmp_path, method):
+    arrays = valid_arrays(tmp_path)
+    path = tmp_path / f"method-{method}.npz"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED if method == 99 else method) as z:
+        for name, arr in arrays.items():
+            with z.open(f"{name}.npy", "w") as f:
+                np.lib.format.write_array(f, arr)
+    if method == 99:  # a method no zip library knows: patch the central directory's field
+        blob = bytearray(path.read_bytes())
+        at = blob.find(b"PK\x01\x02")
+        blob[at + 10:at + 12] = (99).to_bytes(2, "little")
+        path.write_bytes(bytes(blob))
+    with pytest.raises(ValueError, match=rf"path: .*method-{method}\.npz.*compression method {method}; "
+                                         r"expected stored or deflated"):
+        ffnn.load(path)
+
+
+def test_a_deflated_file_still_loads(tmp_path):
+    # np.savez_compressed writes deflated members: the same arrays, the same model
+    arrays = valid_arrays(tmp_path)
+    path = tmp_path / "compressed.npz"
+    np.savez_compressed(path, **arrays)
+    assert_identical(ffnn.load(tmp_path / "valid.npz"), ffnn.load(path))
+
+
+def _npy_bytes(shape, data=b""):
+    """An .npy file whose header claims ``shape`` (float64) but that holds only ``data``."""
+    import io
+    f = io.BytesIO()
+    np.lib.format.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    return f.getvalue() + data
+
+
+def test_layer_sizes_are_checked_against_the_arrays_before_anything_is_allocated(tmp_path):
+    import tracemalloc
+    n = 1_000_000  # layers[0].W (4 × n) and layers[1].W (n × 5) would need 72 MB, [4, n] alone 32 MB
+    path = rewrite(tmp_path, "forged-size.npz", lambda h: h.update(layer_sizes=[4, n, 5, 3]))
+    tracemalloc.start()
+    with pytest.raises(ValueError, match=rf"path: .*forged-size\.npz.*layers\[0\]\.W has shape \(4, 6\).*"
+                                         rf"expected \(4, {n}\)"):
+        ffnn.load(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10_000_000  # bytes: nothing of the forged size was allocated
+    # the same with the arrays' own headers forged to agree: their data is not in the file
+    arrays = valid_arrays(tmp_path)
+    header = json.loads(arrays.pop("__header__").tobytes())
+    header["layer_sizes"] = [4, n, 5, 3]
+    forged = tmp_path / "forged-npy.npz"
+    with zipfile.ZipFile(forged, "w") as z:
+        for name, arr in arrays.items():
+            with z.open(f"{name}.npy", "w") as f:
+                if name == "layers[0].W":
+                    f.write(_npy_bytes((4, n), arr.tobytes()))
+                else:
+                    np.lib.format.write_array(f, arr)
+        with z.open("__header__.npy", "w") as f:
+            np.lib.format.write_array(f, np.frombuffer(json.dumps(header).encode(), dtype=np.uint8))
+    with pytest.raises(ValueError, match=rf"path: .*forged-npy\.npz.*layers\[0\]\.W is shorter than its shape "
+                                         rf"\(4, {n}\) says"):
+        ffnn.load(forged)
+
+
+def _nested(depth):
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("name, edit_header, message", [
+    ("deep.npz", None, "RecursionError"),
+    ("list-header.npz", lambda h: [h], "does not describe an ffnn model"),
+    ("bool-version.npz", lambda h: {**h, "version": True}, "format version True"),
+    ("sizes-str.npz", lambda h: {**h, "layer_sizes": "4-6-5-3"}, "layer_sizes: expected a list"),
+    ("sizes-bool.npz", lambda h: {**h, "layer_sizes": [4, True, 5, 3]}, "layer_sizes: expected a list"),
+    ("init.npz", lambda h: {**h, "init": "he_normal"}, r"init: expected a list of \{name, config\}"),
+    ("init-config.npz", lambda h: {**h, "init": [{"name": "uniform", "config": {"low": 1, "high": 0}}] * 3},
+     "low, high: expected low < high"),
+    ("init-kwarg.npz", lambda h: {**h, "init": [{"name": "uniform", "config": {"evil": 1}}] * 3}, "evil"),
+    ("activation.npz", lambda h: {**h, "activations": ["relu", "tanh", "os.system"]}, "unknown activation"),
+    ("seed.npz", lambda h: {**h, "seed": -5}, "seed: expected an integer >= 0"),
+    ("dtype.npz", lambda h: {**h, "dtype": "float16"}, "dtype: expected 'float32' or 'float64'"),
+    ("reg.npz", lambda h: {**h, "regularization": {"name": "l2", "lam": -1}}, r"lam: expected a number in \[0, inf\)"),
+    ("rng-name.npz", lambda h: {**h, "rng_state": {**h["rng_state"], "bit_generator": "MT19937"}},
+     "rng_state: expected the state of a PCG64 generator"),
+    ("rng-float.npz", lambda h: {**h, "rng_state": {**h["rng_state"], "state": {"state": 1.5, "inc": 3}}},
+     "rng_state: expected the state of a PCG64 generator"),
+    ("rng-huge.npz", lambda h: {**h, "dropout_rng_state": {**h["dropout_rng_state"], "state": {"state": 2**130, "inc": 3}}},
+     "dropout_rng_state: expected the state of a PCG64 generator"),
+    ("rng-has-uint32.npz", lambda h: {**h, "rng_state": {**h["rng_state"], "has_uint32": 7}},
+     "rng_state: expected the state of a PCG64 generator"),
+    ("history-type.npz", lambda h: {**h, "history": [1, 2]}, "history: expected a dict of lists"),
+    ("history-values.npz", lambda h: {**h, "history": {"loss": [0.5, None]}}, r"history\['loss'\]: expected a list"),
+    ("opt-t.npz", lambda h: {**h, "optimizer": {**h["optimizer"], "t": -3}}, "optimizer t: expected an integer >= 0"),
+    ("opt-name.npz", lambda h: {**h, "optimizer": {**h["optimizer"], "name": "lbfgs"}}, "unknown optimizer 'lbfgs'"),
+    ("opt-config.npz", lambda h: {**h, "optimizer": {**h["optimizer"], "config": {"beta1": 2}}},
+     r"beta1: expected a number in \[0, 1\)"),
+    ("opt-sizes.npz", lambda h: {**h, "optimizer": {**h["optimizer"], "state_sizes": "2"}},
+     "optimizer state_sizes: expected a list of integers"),
+])
+def test_every_header_entry_is_checked_when_loading(tmp_path, name, edit_header, message):
+    arrays = valid_arrays(tmp_path)
+    header = json.loads(arrays["__header__"].tobytes().decode("utf-8"))
+    blob = _nested(50_000).encode() if edit_header is None else json.dumps(edit_header(header)).encode()
+    arrays["__header__"] = np.frombuffer(blob, dtype=np.uint8)
+    path = tmp_path / name
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match=rf"^path: .*{re.escape(name)}' is not a readable ffnn model file \(.*{message}"):
+        ffnn.load(path)
+
+
+@pytest.mark.parametrize("state, message", [
+    ({"lr": "fast"}, r"state\['lr'\]: expected a number"),
+    ({"epoch": -1}, r"state\['epoch'\]: expected an integer >= 0"),
+    ({"base_lr": None}, "state: expected base_lr and lr both set"),
+    ({"bad_epochs": 1.5}, r"state\['bad_epochs'\]: expected an integer"),
+    ({"best": float("nan")}, r"state\['best'\]: expected a number"),
+])
+def test_the_schedule_state_is_checked_when_loading(tmp_path, state, message):
+    X, y = data()
+    model = ffnn.FFNN([4, 3], "softmax", "categorical_crossentropy", seed=0)
+    model.fit(X, y, epochs=2, verbose=0, validation_data=(X, y), lr_schedule=SCHEDULES["plateau"]())
+    path = tmp_path / "model.npz"
+    model.save(path)
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    header = json.loads(arrays["__header__"].tobytes())
+    header["lr_schedule"]["state"].update(state)
+    arrays["__header__"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match=rf"^path: .*model\.npz' is not a readable ffnn model file \(.*{message}"):
+        ffnn.load(path)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("name", ["layers[1].b", "optimizer.2.1"])
+def test_non_finite_weights_and_optimizer_state_are_refused(tmp_path, name, value):
+    def poison(arrays):
+        arrays[name] = arrays[name].copy()
+        arrays[name].flat[0] = value
+    path = rewrite(tmp_path, "poisoned.npz", edit_arrays=poison)
+    what = re.escape(name) if name.startswith("layers") else r"optimizer state of layers\[1\]\.W"
+    with pytest.raises(ValueError, match=rf"poisoned\.npz.*{what} contains NaN or infinity"):
+        ffnn.load(path)
+
+
+# ----------------------------------------------------------------------------- what save refuses
+@pytest.mark.parametrize("name", ["model.json", "model.pt", "weights.h5", "model.npz.bak", "m.NPY"])
+def test_save_refuses_a_path_with_another_extension(tmp_path, name):
+    with pytest.raises(ValueError, match=rf"^path: '.*{re.escape(name)}' ends in '\.\w+', but ffnn writes an \.npz "
+                                         r"archive .*name the file with \.npz"):
+        trained("sgd").save(tmp_path / name)
+    assert not (tmp_path / name).exists()
+
+
+def test_save_writes_npz_in_any_case_and_no_extension_as_named(tmp_path):
+    model = trained("sgd")
+    for name in ("model.NPZ", "model.v2.npz", "checkpoint"):
+        model.save(tmp_path / name)
+        assert (tmp_path / name).exists() and zipfile.is_zipfile(tmp_path / name)
+        assert_identical(model, ffnn.load(tmp_path / name))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint", "model.NPZ", "model.v2.npz"]
+
+
+class Cube(ffnn.activations.Activation):
+    name = "cube"
+
+    def forward(self, z):
+        return z ** 3
+
+    def derivative(self, z, a):
+        return 3 * z ** 2
+
+
+class Steep(ffnn.activations.LeakyReLU):
+    slope = 0.2
+
+
+def changed_slope():
+    act = ffnn.activations.LeakyReLU()
+    act.slope = 0.3
+    return act
+
+
+class Halved(ffnn.losses.MSE):
+    def value(self, y_hat, Y):
+        return super().value(y_hat, Y) / 2
+
+
+@pytest.mark.parametrize("make, where", [
+    (lambda: ffnn.FFNN([3, 4, 1], [Cube(), "linear"]), r"layers\[0\]\.activation is Cube\(\)"),
+    (lambda: ffnn.FFNN([3, 4, 1], [Steep(), "linear"]), r"layers\[0\]\.activation is Steep\(\)"),
+    (lambda: ffnn.FFNN([3, 4, 1], [changed_slope(), "linear"]), r"layers\[0\]\.activation is LeakyReLU\(slope=0\.3\)"),
+    (lambda: ffnn.FFNN([3, 1], "linear", Halved()), r"loss is Halved\(\)"),
+])
+def test_save_refuses_what_load_could_not_rebuild(tmp_path, make, where):
+    with pytest.raises(ValueError, match=rf"^model: {where}, which ffnn\.load could not rebuild"):
+        make().save(tmp_path / "custom.npz")
+    assert not (tmp_path / "custom.npz").exists()
+    ffnn.FFNN([3, 4, 1], [ffnn.activations.LeakyReLU(), "linear"]).save(tmp_path / "plain.npz")  # ffnn's own: fine

@@ -305,6 +305,17 @@ def test_float32_network():
     ({"early_stopping": "yes"}, TypeError, "^early_stopping: expected True or False"),
     ({"optimizer": "lbfgs"}, ValueError, "optimizer: unknown optimizer 'lbfgs'"),
     ({"regularization": 0.1}, TypeError, "regularization: expected None"),
+    # seeds, dtypes and boolean options reach no NumPy call unchecked
+    ({"random_state": "0"}, TypeError, "^random_state: expected None, an integer >= 0 or a numpy.random.RandomState"),
+    ({"random_state": np.random.default_rng(0)}, TypeError, "^random_state: expected None"),
+    ({"random_state": 1.5}, TypeError, "^random_state: "),
+    ({"dtype": {0: [0]}}, TypeError, "^dtype: expected 'float32' or 'float64'"),
+    ({"shuffle": 1}, TypeError, "^shuffle: expected True or False"),
+    ({"early_stopping": 0}, TypeError, "^early_stopping: expected True or False"),
+    ({"batch_size": "big"}, ValueError, "^batch_size: expected one of 'auto'"),
+    ({"batch_size": np.ones(2)}, TypeError, "^batch_size: expected an integer"),
+    ({"optimizer": ffnn.optim.Optimizer()}, TypeError, "^optimizer: ffnn.optim.Optimizer is an abstract base class"),
+    ({"init": ffnn.init.Initializer()}, TypeError, r"^init(\[\d\])?: ffnn.init.Initializer is an abstract base"),
 ])
 def test_bad_parameters_name_themselves(params, error, match):
     est = FFNNClassifier(**{"hidden_layer_sizes": (8,), "epochs": 1, **params})  # __init__ only stores

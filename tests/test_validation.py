@@ -58,6 +58,46 @@ def with_inf():
     return bad
 
 
+def load_hostile(kind):
+    """ffnn.load on a file of one hostile kind, written to a fresh temporary directory."""
+    import json
+    import tempfile
+    import zipfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{kind}.npz"
+        model = clf_model()
+        model.fit(X, Y_INT, epochs=1, verbose=0, optimizer="adam")
+        model.save(path)
+        with np.load(path) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+        header = json.loads(arrays["__header__"].tobytes())
+        if kind == "not-npy":
+            with zipfile.ZipFile(path, "a") as z:
+                z.writestr("notes.txt", "hello")
+        elif kind == "lzma":
+            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_LZMA) as z:
+                for name, arr in arrays.items():
+                    with z.open(f"{name}.npy", "w") as f:
+                        np.lib.format.write_array(f, arr)
+        elif kind in ("deep-json", "huge-sizes", "rng-state", "nan-weights", "history"):
+            if kind == "deep-json":
+                blob = b"[" * 100_000 + b"]" * 100_000
+            else:
+                if kind == "huge-sizes":
+                    header["layer_sizes"] = [3, 10**9, 3]
+                elif kind == "rng-state":
+                    header["rng_state"]["state"]["state"] = 1.5
+                elif kind == "history":
+                    header["history"]["loss"] = ["not a number"]
+                blob = json.dumps(header).encode()
+            arrays["__header__"] = np.frombuffer(blob, dtype=np.uint8)
+            if kind == "nan-weights":
+                arrays["layers[0].W"] = np.full_like(arrays["layers[0].W"], np.nan)
+            np.savez(path, **arrays)
+        return ffnn.load(path)
+
+
 CASES = [
     # --- X: shape, feature count, rows, contents
     ("X 1-D", lambda: reg_model().predict(X[:, 0]), ValueError, r"X: expected a 2-D array.*reshape"),
@@ -194,7 +234,88 @@ CASES = [
     ("init.get", lambda: init.get(""), ValueError, r"init: unknown initializer ''"),
     ("optim.get", lambda: optim.get("SGDM"), ValueError, r"optimizer: unknown optimizer 'SGDM'"),
     ("regularization.get", lambda: regularization.get("l2"), TypeError, r"regularization: expected None"),
+    # --- traps: outputs that cannot learn, files that are not what their names say
+    ("CCE sigmoid output", lambda: ffnn.FFNN([11, 16, 2], ["relu", "sigmoid"], "categorical_crossentropy"),
+     ValueError, r"^activations: .*'softmax', got 'sigmoid'; use softmax with categorical_crossentropy, "
+                 r"or sigmoid with binary_crossentropy"),
+    ("save .json", lambda: reg_model().save("model.json"), ValueError,
+     r"^path: 'model\.json' ends in '\.json', but ffnn writes an \.npz archive.*'model\.npz'"),
+    ("save path type", lambda: reg_model().save(3), TypeError, r"^path: expected a file name"),
+    ("load path type", lambda: ffnn.load(None), TypeError, r"^path: expected a file name"),
+    # --- save files: zip, json and NumPy errors become a ValueError naming the file
+    ("load non-npy member", lambda: load_hostile("not-npy"), ValueError,
+     r"^path: '.*not-npy\.npz' is not a readable ffnn model file \(member 'notes\.txt' is not a \.npy array\)"),
+    ("load unknown compression", lambda: load_hostile("lzma"), ValueError,
+     r"^path: '.*lzma\.npz' .*uses zip compression method 14; expected stored or deflated"),
+    ("load deeply nested json", lambda: load_hostile("deep-json"), ValueError,
+     r"^path: '.*deep-json\.npz' is not a readable ffnn model file \(RecursionError"),
+    ("load huge layer sizes", lambda: load_hostile("huge-sizes"), ValueError,
+     r"^path: '.*huge-sizes\.npz' .*layers\[0\]\.W has shape \(3, 4\) .*expected \(3, 1000000000\)"),
+    ("load generator state", lambda: load_hostile("rng-state"), ValueError,
+     r"^path: '.*rng-state\.npz' .*rng_state: expected the state of a PCG64 generator"),
+    ("load history", lambda: load_hostile("history"), ValueError,
+     r"^path: '.*history\.npz' .*history\['loss'\]: expected a list of numbers"),
+    ("load NaN weights", lambda: load_hostile("nan-weights"), ValueError,
+     r"^path: '.*nan-weights\.npz' .*layers\[0\]\.W contains NaN or infinity"),
+    # --- seeds and dtypes
+    ("gradcheck seed", lambda: ffnn.gradcheck(reg_model(), X, Y_REG, max_checks=2, seed=-1), ValueError,
+     r"^seed: expected an integer >= 0, got -1"),
+    ("gradcheck seed type", lambda: ffnn.gradcheck(reg_model(), X, Y_REG, seed="0"), TypeError,
+     r"^seed: expected an integer, got '0'"),
+    ("plot_graph seed", lambda: reg_model().plot_graph(select="random", seed=1.5), TypeError,
+     r"^seed: expected an integer, got 1\.5"),
+    ("copy dtype", lambda: reg_model().copy(dtype="int8"), ValueError, r"^dtype: expected 'float32' or 'float64'"),
+    ("copy dtype type", lambda: reg_model().copy(dtype={0: [0]}), TypeError, r"^dtype: expected 'float32'"),
+    # --- boolean options
+    ("shuffle 1", lambda: fit(shuffle=1), TypeError, r"^shuffle: expected True or False, got 1"),
+    ("restore_best yes", lambda: fit(restore_best="yes", patience=1, validation_data=(X, Y_REG)), TypeError,
+     r"^restore_best: expected True or False, got 'yes'"),
+    ("monitor 1", lambda: fit(monitor=1), TypeError, r"^monitor: expected True, False or an ffnn\.monitor\.Monitor"),
+    ("training 0", lambda: reg_model().loss(X, Y_REG, training=0), TypeError, r"^training: expected True or False"),
+    # --- accuracy checks what evaluate checks
+    ("accuracy NaN labels", lambda: clf_model().accuracy(X, np.array([0, np.nan, 2, 0, 1, 2])), ValueError,
+     r"^y: expected integer labels, got non-integer values such as nan"),
+    ("accuracy fractional labels", lambda: clf_model().accuracy(X, np.array([0, 1.5, 2, 0, 1, 2])), ValueError,
+     r"^y: expected integer labels, got non-integer values such as 1\.5"),
+    ("accuracy label too big", lambda: clf_model().accuracy(X, np.array([0, 1, 3, 0, 1, 2])), ValueError,
+     r"^y: expected labels in 0\.\.2 for 3 output\(s\), got label 3"),
+    ("accuracy binary label 2", lambda: ffnn.FFNN([3, 1], "sigmoid", "binary_crossentropy").accuracy(X, Y_INT),
+     ValueError, r"^y: expected labels in 0\.\.1 for 1 output\(s\), got label 2"),
+    ("accuracy one-hot width", lambda: clf_model().accuracy(X, np.eye(4)[[0, 1, 2, 3, 0, 1]]), ValueError,
+     r"^y: expected shape \(N, 3\) to match the output layer"),
+    ("accuracy one-hot NaN", lambda: clf_model().accuracy(X, np.full((6, 3), np.nan)), ValueError,
+     r"^y: contains NaN or infinity"),
+    ("accuracy strings", lambda: clf_model().accuracy(X, np.array(list("abcabc"))), TypeError, r"^y: expected"),
+    # --- abstract bases
+    ("abstract Activation", lambda: ffnn.FFNN([3, 2], activations.Activation()), TypeError,
+     r"^activations: ffnn\.activations\.Activation is an abstract base class; pass a name such as"),
+    ("abstract Loss", lambda: ffnn.FFNN([3, 2], "linear", losses.Loss()), TypeError,
+     r"^loss: ffnn\.losses\.Loss is an abstract base class"),
+    ("abstract Initializer", lambda: ffnn.FFNN([3, 2], init=init.Initializer()), TypeError,
+     r"^init: ffnn\.init\.Initializer is an abstract base class"),
+    ("abstract Optimizer", lambda: fit(optimizer=optim.Optimizer()), TypeError,
+     r"^optimizer: ffnn\.optim\.Optimizer is an abstract base class"),
+    ("abstract Schedule", lambda: fit(lr_schedule=ffnn.schedules.Schedule()), TypeError,
+     r"^lr_schedule: ffnn\.schedules\.Schedule is an abstract base class"),
+    ("abstract Regularizer", lambda: ffnn.FFNN([3, 2], regularization=regularization.Regularizer(0.1)), TypeError,
+     r"^regularization: ffnn\.regularization\.Regularizer is an abstract base class"),
+    ("half-implemented Activation", lambda: ffnn.FFNN([3, 2], type("Half", (activations.Activation,), {"name": "half"})()),
+     TypeError, r"^activations: Half does not implement forward\(\)"),
+    ("used optimizer", lambda: fit(optimizer=used_adam()), ValueError,
+     r"^optimizer: Adam\(.*\) has state .* for parameters of other shapes"),
+    # --- gradcheck's first argument
+    ("gradcheck model", lambda: ffnn.gradcheck(np.eye(3), X, Y_REG), TypeError,
+     r"^model: expected an ffnn\.FFNN \(an object with layers, copy\(\), loss\(\), backward\(\), parameters\(\) "
+     r"and gradients\(\)\), got ndarray"),
+    ("gradcheck model order", lambda: ffnn.gradcheck(X, reg_model(), Y_REG), TypeError, r"^model: expected an ffnn"),
 ]
+
+
+def used_adam():
+    """An Adam that has trained another model, so its moments have that model's shapes."""
+    adam = optim.Adam()
+    ffnn.FFNN([5, 2]).fit(np.ones((4, 5)), np.ones((4, 2)), epochs=1, verbose=0, optimizer=adam)
+    return adam
 
 
 @pytest.mark.parametrize("call, exc, match", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
