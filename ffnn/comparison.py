@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from . import losses, optim, regularization
+from . import losses, metrics, optim, regularization
 from ._validation import check_bool
 from .config import check_keys, check_seeds, hidden_widths, model_and_fit_kwargs, n_outputs, resolve
 from .experiments import mean_history, parallel_map
@@ -19,7 +19,7 @@ from .history import History
 from .network import FFNN
 from .table import Table, format_value, mean_std
 
-__all__ = ["to_sklearn_params", "compare_with_sklearn", "Comparison", "confusion_matrix"]
+__all__ = ["to_sklearn_params", "compare_with_sklearn", "Comparison"]
 
 _SK_ACTIVATIONS = {"relu": "relu", "sigmoid": "logistic", "tanh": "tanh", "linear": "identity"}
 #: MLPClassifier's output layers: softmax for K > 2 classes, one logistic unit for 2.
@@ -107,17 +107,6 @@ def to_sklearn_params(config, seed=0):
     else:
         raise ValueError(f"optimizer: MLPClassifier has sgd, momentum, nesterov and adam, got {opt.name!r}")
     return params
-
-
-def confusion_matrix(y_true, y_pred, n_classes):
-    """C (K, K) with C[i, j] = number of rows of class i predicted as class j."""
-    y_true, y_pred = np.asarray(y_true, dtype=np.intp), np.asarray(y_pred, dtype=np.intp)
-    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
-        # an out-of-range label would be counted in a neighbouring cell of the flat bincount
-        if y.size and (y.min() < 0 or y.max() >= n_classes):
-            raise ValueError(f"{name}: labels must lie in 0..{n_classes - 1} for n_classes={n_classes}, "
-                             f"got {y.min()}..{y.max()}")
-    return np.bincount(y_true * n_classes + y_pred, minlength=n_classes ** 2).reshape(n_classes, n_classes)
 
 
 def _class_probabilities(P):
@@ -224,7 +213,7 @@ class Comparison:
             self.runs[lib].append({"history": out["history"], "train_time": out["train_time"],
                                    "test_accuracy": float(np.mean(y_pred == y_test)),
                                    "test_loss": _cross_entropy(out["proba"], y_test),
-                                   "y_pred": y_pred, "confusion": confusion_matrix(y_test, y_pred, K)})
+                                   "y_pred": y_pred, "confusion": metrics.confusion_matrix(y_test, y_pred, n_classes=K)})
 
     def accuracy(self, library):
         """Mean test accuracy of ``library`` over the seeds."""

@@ -306,11 +306,23 @@ class Results:
                            + "; ".join(self.labels))
         return idx
 
-    def summary(self):
-        """A :class:`ffnn.table.Table` with one row per configuration: ``(mean, std)`` over the seeds."""
+    def summary(self, labels=None, test=True):
+        """A :class:`ffnn.table.Table` with one row per configuration: ``(mean, std)`` over the seeds.
+
+        ``labels`` keeps only those configurations (in the order given); ``test=False`` leaves out
+        the test columns, for the tables a choice is made on (the validation set's).
+        """
         metrics, status = self._columns()
+        if not check_bool(test, "test"):
+            metrics = [m for m in metrics if not m.startswith("test_")]
+        if labels is None:
+            labels = self.labels
+        elif isinstance(labels, str) or not all(isinstance(label, str) for label in labels):
+            raise TypeError(f"labels: expected a list of configuration labels, got {labels!r}")
+        for label in labels:
+            self._indices(label)          # an unknown label raises, naming the known ones
         rows = []
-        for label in self.labels:
+        for label in labels:
             group = [self.rows[i] for i in self._indices(label)]
             row = {k: group[0][k] for k in self.grid_keys}
             row["runs"] = len(group)

@@ -22,12 +22,13 @@ def _labels(y_true, y_pred, n_classes):
     check_consistent_length(y_true, y_pred, "y_true", "y_pred")
     if y_true.size == 0:
         raise ValueError("y_true: expected at least one label, got an empty array")
-    seen = int(max(y_true.max(), y_pred.max())) + 1
     if n_classes is None:
-        n_classes = seen
+        return y_true, y_pred, int(max(y_true.max(), y_pred.max())) + 1
     n_classes = check_int(n_classes, "n_classes")
-    if seen > n_classes:
-        raise ValueError(f"n_classes: {n_classes} is too few for label {seen - 1}")
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if y.max() >= n_classes:
+            raise ValueError(f"{name}: expected labels in 0..{n_classes - 1} for n_classes={n_classes}, "
+                             f"got label {y.max()}")
     return y_true, y_pred, n_classes
 
 

@@ -283,3 +283,20 @@ def test_a_sweep_over_output_activations_picks_each_ones_loss_and_shows_the_data
     assert plain.fixed["loss"] == "binary_crossentropy" and "val_data_loss" not in plain.table.columns
     with pytest.raises(TypeError, match="^keep_models: expected True or False"):
         ffnn.experiments.sweep({"epochs": 1}, None, data, n_jobs=1, keep_models=1)
+
+
+def test_summary_keeps_the_labels_asked_for_and_hides_the_test_columns(small_sweep):
+    full = small_sweep.summary()
+    assert any(c.startswith("test_") for c in full.columns)
+    val_only = small_sweep.summary(test=False)
+    assert not any(c.startswith("test_") for c in val_only.columns)
+    assert [c for c in full.columns if not c.startswith("test_")] == val_only.columns
+    last = small_sweep.labels[-1]
+    one = small_sweep.summary([last])
+    assert len(one) == 1 and one.rows[0] == full.rows[-1]
+    with pytest.raises(KeyError, match="label"):
+        small_sweep.summary(["no such setting"])
+    with pytest.raises(TypeError, match="labels"):
+        small_sweep.summary(last)
+    with pytest.raises(TypeError, match="test"):
+        small_sweep.summary(test="no")

@@ -68,7 +68,9 @@ def test_the_report_lists_every_class_and_the_macro_average():
     (lambda: metrics.confusion_matrix(["a"], [0]), TypeError, "y_true: expected integer labels"),
     (lambda: metrics.confusion_matrix([[0, 1]], [[0, 1]]), ValueError, "y_true: expected a 1-D array"),
     (lambda: metrics.confusion_matrix([], []), ValueError, "y_true: expected at least one label"),
-    (lambda: metrics.confusion_matrix([0, 3], [0, 1], n_classes=3), ValueError, "n_classes: 3 is too few for label 3"),
+    (lambda: metrics.confusion_matrix([0, 3], [0, 1], n_classes=3), ValueError, r"y_true: expected labels in 0\.\.2"),
+    # a flat bincount would count y_pred=3 with 3 classes as (true 1, predicted 0)
+    (lambda: metrics.confusion_matrix([0, 1], [0, 3], n_classes=3), ValueError, r"y_pred: expected labels in 0\.\.2"),
     (lambda: metrics.precision([0, 1, 2], [0, 1, 2]), ValueError, "average: 'binary' needs two classes"),
     (lambda: metrics.recall([0, 1], [0, 1], average="micro"), ValueError, "average: expected one of"),
     (lambda: metrics.f1([0, 1], [0, 1], pos_label=2), ValueError, "pos_label: expected 0 or 1"),
