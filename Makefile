@@ -4,11 +4,18 @@
 #   make test-min  create .venv-min, install ffnn[test] with the lowest numpy, matplotlib, tqdm,
 #                  scikit-learn and joblib that pyproject.toml allows, run tests/ there
 #   make book      create .venv, install ffnn[book], build the book into _build/html (offline maths)
+#   make test-book make book, then make check-book-pages
+#   make check-book-pages
+#                  install ffnn[browser] (Playwright), open every page of _build/html in headless
+#                  Chromium (the system's `chromium`, or FFNN_CHROMIUM) and check console errors,
+#                  network requests, images, maths, widgets and static controls; full-page
+#                  screenshots go to _build/screenshots/
 #   make lab       create .venv, install ffnn[lab], open JupyterLab on the chapters
 #   make clean     remove _build/, _offline/ and caches (make distclean also removes both venvs)
 #
 # Only Python >= 3.10 is needed (`make book` also reaches the npm registry once, with Python's
-# urllib, for MathJax and the widget manager). Nothing has to be activated.
+# urllib, for MathJax and the widget manager), and Chromium for the browser checks (Debian/Ubuntu:
+# apt-get install chromium). Nothing has to be activated.
 
 PYTHON ?= python3
 VENV = .venv
@@ -40,7 +47,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Silences debugpy's "frozen modules" warning that Python >= 3.11 kernels print at start-up.
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help test test-min book lab clean distclean offline-assets nbtest-convert
+.PHONY: help test test-min book test-book check-book-pages lab clean distclean offline-assets nbtest-convert
 .DEFAULT_GOAL := help
 
 # Prints the header comment at the top of this file, from its third line on.
@@ -57,7 +64,7 @@ $(PY):
 	@echo ">>> creating $(VENV) with $(PYTHON)"
 	@$(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)" >&2; exit 1; }
 
-STAMPS := $(VENV)/.installed-test $(VENV)/.installed-book $(VENV)/.installed-lab
+STAMPS := $(VENV)/.installed-test $(VENV)/.installed-book $(VENV)/.installed-lab $(VENV)/.installed-browser
 STALE_STAMPS := $(foreach s,$(STAMPS),$(if $(filter $(ROOT),$(shell cat $(s) 2>/dev/null)),,$(s)))
 
 $(STALE_STAMPS): FORCE
@@ -143,6 +150,19 @@ book: $(VENV)/.installed-book offline-assets
 	rm -rf _build
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo ">>> book: file://$(ROOT)/_build/html/index.html"
+
+# --- make test-book ------------------------------------------------------------------------
+# The book is built by `make book` itself; check-book-pages then runs browser_tests/ (the
+# checks' own self-test on small hand-written pages first, then <page>::<check> for every page
+# of _toc.yml) on whatever _build/html holds. Extra pytest options: BOOK_PAGES_ARGS="-k forward".
+BOOK_PAGES_ARGS ?=
+test-book: book
+	@$(MAKE) --no-print-directory check-book-pages
+
+check-book-pages: $(VENV)/.installed-browser
+	@test -f _build/html/index.html || { echo "error: no book in _build/html; run 'make book' first (or 'make test-book')" >&2; exit 1; }
+	@echo ">>> pytest browser_tests/ on _build/html (screenshots: _build/screenshots/)"
+	$(PY) -m pytest -ra browser_tests/ $(BOOK_PAGES_ARGS)
 
 # --- make lab -----------------------------------------------------------------------------
 # jupytext's server extension (installed with it) lets JupyterLab open .md text notebooks;

@@ -3,7 +3,9 @@
 A widget changes state through an ordinary method (``set``) and draws with matplotlib, so tests
 drive it without a browser by setting values and checking the numbers and artists it produces.
 Its ``widget()`` method wraps that method in ipywidgets controls. ipywidgets is imported there,
-inside ``widget()``, so ``import ffnn`` never needs it.
+inside ``widget()``, so ``import ffnn`` never needs it. Its ``static(...)`` method precomputes one
+picture per value of one control and returns a :class:`StaticControl`: matplotlib's frame player
+(a slider over the pictures), which works in a static HTML page, without a kernel.
 
 - :class:`SurfaceExplorer` (chapter 1): the output surface of a tiny 2 → 2 → 1 network.
 - :class:`TrainingExplorer` (chapter 3): retrain a small classifier and draw its loss curves.
@@ -12,8 +14,10 @@ inside ``widget()``, so ``import ffnn`` never needs it.
   boundary and the loss.
 """
 import base64
+import html as _html
 import io
 import math
+import re
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -24,7 +28,7 @@ from . import datasets as _datasets
 from . import losses as _losses
 from . import optim as _optim
 from ._validation import (check_array, check_choice, check_consistent_length, check_int, check_positive,
-                          check_real, is_int)
+                          check_real, is_int, is_real)
 from .config import n_outputs
 from .experiments import Results
 from .network import FFNN, DivergenceError
@@ -32,7 +36,7 @@ from .plot import decision_boundary
 from .regularization import L1, L2
 from .table import format_metric
 
-__all__ = ["SurfaceExplorer", "TrainingExplorer", "SweepExplorer", "BoundaryExplorer"]
+__all__ = ["SurfaceExplorer", "TrainingExplorer", "SweepExplorer", "BoundaryExplorer", "StaticControl"]
 
 
 def _import_ipywidgets():
@@ -60,6 +64,106 @@ def _png_output(figure, dpi=96):
 def _name_of(value, argname, choices):
     """One of the names ``choices``, in any case (a control or a caller may write "L2")."""
     return check_choice(value.strip().lower() if isinstance(value, str) else value, argname, choices)
+
+
+# ---------------------------------------------------------------------- controls without a kernel
+MAX_FRAMES = 40
+# matplotlib's frame player links Font Awesome 4 from a CDN for its button icons. A page that
+# must work offline cannot fetch it; the book's theme and JupyterLab both bring Font Awesome,
+# which draws the same "fa fa-..." icons, and every button also has a title.
+_CDN_STYLESHEET = re.compile(r"<link\b[^>]*font-awesome[^>]*>\s*", re.IGNORECASE)
+_EMBEDDED_FRAME = re.compile(r'frames\[\d+\] = "data:image/png;base64,')
+
+
+class StaticControl:
+    """One control of an explorer, precomputed: a picture per value behind a slider.
+
+    :attr:`html` is matplotlib's JavaScript frame player (``FuncAnimation.to_jshtml``): a range
+    slider, step and play buttons and one inline base64 PNG per value, then a caption. It needs
+    no kernel and no network, so it works in the static HTML book. Notebooks display it through
+    ``_repr_html_``. ``len()`` is the number of frames; :attr:`size` is the HTML's size in bytes.
+    Made by ``explorer.static(name, values)``.
+    """
+
+    def __init__(self, html, name, values):
+        self.html, self.name, self.values = html, name, list(values)
+
+    def __len__(self):
+        return len(self.values)
+
+    @property
+    def size(self):
+        return len(self.html.encode("utf-8"))
+
+    def _repr_html_(self):
+        return self.html
+
+    def __repr__(self):
+        return f"<StaticControl: {len(self)} values of {self.name}, {self.size / 1e6:.2f} MB of HTML>"
+
+
+def _format_value(value):
+    return f"{value:g}" if is_real(value) and not is_int(value) else str(value)
+
+
+def _frame_values(values):
+    """``values`` as a list of 2 to MAX_FRAMES distinct plain Python values (one per frame)."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple, range, np.ndarray)):
+        raise TypeError(f"values: expected a list of values, one per frame, got {type(values).__name__}")
+    if isinstance(values, np.ndarray) and values.ndim != 1:
+        raise ValueError(f"values: expected a 1-D list of values, got an array of shape {values.shape}")
+    values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    if not 2 <= len(values) <= MAX_FRAMES:
+        raise ValueError(f"values: expected 2 to {MAX_FRAMES} values (one frame each), got {len(values)}")
+    for i, v in enumerate(values):
+        if v in values[:i]:
+            raise ValueError(f"values: {v!r} appears twice; every frame must show a different value")
+    return values
+
+
+def _frame_player(figure, name, values, draw, dpi, max_mb, fps, label_frames=True):
+    """A :class:`StaticControl` with one frame of ``figure`` per value, after ``draw(value)``.
+
+    With ``label_frames``, a label in the figure's lower left corner names the value each frame
+    shows (the figure's own titles may not); it is removed afterwards.
+    """
+    from matplotlib import rc_context
+    from matplotlib.animation import FuncAnimation
+
+    dpi = check_positive(dpi, "dpi")
+    max_mb = check_positive(max_mb, "max_mb")
+    fps = check_positive(fps, "fps")
+    label = figure.text(0.005, 0.005, "", ha="left", va="bottom", fontsize="small",
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+
+    def frame(value):
+        draw(value)
+        if label_frames:
+            label.set_text(f"{name} = {_format_value(value)}")
+        return ()
+
+    try:
+        animation = FuncAnimation(figure, frame, frames=values, init_func=lambda: (), repeat=False,
+                                  cache_frame_data=False)
+        # With the default codec (h264) the writer rounds the figure's size in pixels to even
+        # numbers by resizing the figure itself; frames of PNG need no such thing.
+        with rc_context({"savefig.dpi": dpi, "animation.frame_format": "png", "animation.embed_limit": max_mb,
+                         "animation.codec": "png"}):
+            player = animation.to_jshtml(fps=fps, default_mode="once")
+    finally:
+        label.remove()
+    n_frames = len(_EMBEDDED_FRAME.findall(player))
+    if n_frames != len(values):   # matplotlib stops embedding at the limit (and logs a warning)
+        raise ValueError(f"max_mb: {len(values)} frames at dpi={dpi:g} need more than {max_mb:g} MB; "
+                         "use fewer values, a lower dpi or a higher max_mb")
+    player = _CDN_STYLESHEET.sub("", player)
+    shown = ", ".join(_format_value(v) for v in values)
+    caption = (f"precomputed: {len(values)} values of {name} ({shown}); open the chapter in "
+               "JupyterLab (make lab) for the live widget")
+    html = (f'<div class="ffnn-static-control" data-control="{_html.escape(name)}" data-frames="{len(values)}">\n'
+            f"{player}\n"
+            f'<p class="ffnn-static-caption"><em>{_html.escape(caption)}</em></p>\n</div>')
+    return StaticControl(html, name, values)
 
 
 class _Explorer:
@@ -99,9 +203,51 @@ class _Explorer:
     def _after_sync(self):
         pass
 
+    def _checked(self, settings):
+        """A copy of the current settings updated with ``settings``, each value checked by
+        ``_check_setting`` before anything changes (for the explorers that retrain)."""
+        unknown = [k for k in settings if k not in self.SETTINGS]
+        if unknown:
+            raise ValueError(f"{unknown[0]}: unknown setting; expected one of {', '.join(self.SETTINGS)}")
+        return {**self.settings, **{name: self._check_setting(name, value) for name, value in settings.items()}}
+
     def _on_change(self, name, new):
         if not self._syncing:
             self.set(**{name: new})
+
+    def _snapshot(self):
+        """What :meth:`static` puts back afterwards: by default, the values the controls show."""
+        return dict(self._control_values())
+
+    def _restore(self, snapshot):
+        self.set(**snapshot)
+
+    def static(self, name, values, dpi=80, max_mb=2.0, fps=2):
+        """The control ``name`` precomputed for each of ``values``: a :class:`StaticControl`.
+
+        Calls ``set(name=value)`` for each value in turn (the trained explorers train once per
+        value) and captures the figure at ``dpi`` as one frame. The live widget, if there is one,
+        is left alone, and afterwards the explorer shows exactly what it showed before.
+
+        ``values`` are 2 to :data:`MAX_FRAMES` distinct values that :meth:`set` accepts for
+        ``name``; the frames together may take at most ``max_mb`` MB of HTML. ``fps`` is the
+        speed of the play button.
+        """
+        names = tuple(self._control_values())
+        if not isinstance(name, str):
+            raise TypeError(f"name: expected the name of a control ({', '.join(names)}), got {type(name).__name__}")
+        if name not in names:
+            raise ValueError(f"name: {name!r} is not a control of {type(self).__name__}; "
+                             f"expected one of {', '.join(names)}")
+        values = _frame_values(values)
+        snapshot = self._snapshot()
+        controls, out = self._controls, self._out
+        self._controls, self._out = {}, None   # the live widget keeps its picture meanwhile
+        try:
+            return _frame_player(self.figure, name, values, lambda v: self.set(**{name: v}), dpi, max_mb, fps)
+        finally:
+            self._controls, self._out = controls, out
+            self._restore(snapshot)
 
     def _connect(self, widgets, controls):
         """Adopt ``controls``: follow what they show, then call set() whenever one moves."""
@@ -363,25 +509,16 @@ class TrainingExplorer(_Explorer):
         """The displayed model's :class:`ffnn.History`."""
         return self.model.history
 
-    def _checked(self, settings):
-        """Validated copy of the current settings updated with ``settings``."""
-        unknown = [k for k in settings if k not in self.SETTINGS]
-        if unknown:
-            raise ValueError(f"{unknown[0]}: unknown setting; expected one of {', '.join(self.SETTINGS)}")
-        new = dict(self.settings)
-        for name, value in settings.items():
-            if name == "learning_rate":
-                value = check_positive(value, "learning_rate")
-            elif name == "batch_size":
-                value = check_int(value, "batch_size")
-            elif name == "optimizer":
-                value = _name_of(value, "optimizer", _optim.NAMES)
-            elif name == "regularization":
-                value = _name_of("none" if value is None else value, "regularization", self.REGULARIZATIONS)
-            elif name == "lam":
-                value = check_real(value, "lam", low=0)
-            new[name] = value
-        return new
+    def _check_setting(self, name, value):
+        if name == "learning_rate":
+            return check_positive(value, "learning_rate")
+        if name == "batch_size":
+            return check_int(value, "batch_size")
+        if name == "optimizer":
+            return _name_of(value, "optimizer", _optim.NAMES)
+        if name == "regularization":
+            return _name_of("none" if value is None else value, "regularization", self.REGULARIZATIONS)
+        return check_real(value, "lam", low=0)
 
     def set(self, **settings):
         """Change any of :attr:`SETTINGS`; retrain if a setting changed; redraw.
@@ -462,6 +599,18 @@ class TrainingExplorer(_Explorer):
 
     def _after_sync(self):
         self._controls["lam"].disabled = self.settings["regularization"] == "none"
+
+    def _snapshot(self):
+        # the trained model itself (set() would train it again) and the grey run before it
+        return (self.model, self.settings, self.diverged,
+                [tuple(np.array(a, copy=True) for a in line.get_data()) for line in self.previous_lines])
+
+    def _restore(self, snapshot):
+        self.model, self.settings, self.diverged, previous = snapshot
+        for line, data in zip(self.previous_lines, previous):
+            line.set_data(*data)
+        self._sync_controls()
+        self._redraw()
 
     def widget(self):
         """An ipywidgets box: learning-rate, batch-size and lam sliders and optimizer and
@@ -573,6 +722,29 @@ class SweepExplorer:
             self._out.outputs = (_png_output(self.figure),)
         return self.figure
 
+    def static(self, values=None, dpi=80, max_mb=2.0, fps=2):
+        """The run picker precomputed: a :class:`StaticControl` with one frame per configuration.
+
+        ``values`` are labels or indices of :attr:`labels` (default: every configuration), as for
+        :meth:`show`; the other arguments are those of :meth:`SurfaceExplorer.static`. The
+        explorer shows the same configuration afterwards.
+        """
+        labels = _frame_values(list(self.labels) if values is None else values)
+        for i, which in enumerate(labels):
+            if is_int(which) and -len(self.labels) <= which < len(self.labels):
+                labels[i] = self.labels[which]
+            elif which not in self.histories:
+                raise ValueError(f"values: {which!r} is not a configuration of this sweep; expected an index or "
+                                 f"one of: {'; '.join(self.labels)}")
+        labels = _frame_values(labels)   # an index and its label name the same frame
+        selected, dropdown, out = self.selected, self._dropdown, self._out
+        self._dropdown = self._out = None
+        try:
+            return _frame_player(self.figure, "run", labels, self.show, dpi, max_mb, fps, label_frames=False)
+        finally:
+            self._dropdown, self._out = dropdown, out
+            self.show(selected)
+
     def widget(self):
         """An ipywidgets dropdown of the configurations above the figure; choosing one calls :meth:`show`."""
         widgets = _import_ipywidgets()
@@ -625,26 +797,16 @@ class BoundaryExplorer(_Explorer):
         name = self.settings["dataset"] if dataset is None else dataset
         return self.DATASETS[name](n_samples=self.n_samples, seed=self.seed)
 
-    def _checked(self, settings):
-        unknown = [k for k in settings if k not in self.SETTINGS]
-        if unknown:
-            raise ValueError(f"{unknown[0]}: unknown setting; expected one of {', '.join(self.SETTINGS)}")
-        new = dict(self.settings)
-        for name, value in settings.items():
-            if name == "dataset":
-                value = _name_of(value, "dataset", tuple(self.DATASETS))
-            elif name == "width":
-                value = check_int(value, "width", maximum=512)
-            elif name == "depth":
-                value = check_int(value, "depth", maximum=8)
-            elif name == "activation":
-                value = _name_of(value, "activation", self.HIDDEN)
-            elif name == "learning_rate":
-                value = check_positive(value, "learning_rate")
-            elif name == "lam":
-                value = check_real(value, "lam", low=0)
-            new[name] = value
-        return new
+    def _check_setting(self, name, value):
+        if name == "dataset":
+            return _name_of(value, "dataset", tuple(self.DATASETS))
+        if name in ("width", "depth"):
+            return check_int(value, name, maximum=512 if name == "width" else 8)
+        if name == "activation":
+            return _name_of(value, "activation", self.HIDDEN)
+        if name == "learning_rate":
+            return check_positive(value, "learning_rate")
+        return check_real(value, "lam", low=0)
 
     def set(self, **settings):
         """Change any of :attr:`SETTINGS`; retrain if one changed; redraw. Returns the Figure."""
@@ -690,6 +852,14 @@ class BoundaryExplorer(_Explorer):
 
     def _control_values(self):
         return self.settings
+
+    def _snapshot(self):
+        return self.model, self.settings, self.diverged   # restored without training again
+
+    def _restore(self, snapshot):
+        self.model, self.settings, self.diverged = snapshot
+        self._sync_controls()
+        self._redraw()
 
     def widget(self):
         """An ipywidgets box: dataset, activation, width, depth, learning rate and L2 strength

@@ -4,6 +4,8 @@ widget outputs render with no network: Sphinx copies _offline/ into _build/html/
 
     mathjax 3.2.2                        -> _offline/mathjax/  (tex-chtml + TeX extensions + woff-v2 fonts)
     @jupyter-widgets/html-manager 1.0.6  -> _offline/widgets/embed-amd.js  (the version myst-nb loads from its CDN)
+                                            and its Font Awesome font in _offline/widgets/fonts/
+                                            (scripts/offline_html.py puts a copy where the bundle looks)
     requirejs 2.3.6                      -> _offline/widgets/require.js
 
 Only the Python standard library is used: each tarball is downloaded from the npm registry
@@ -11,7 +13,8 @@ Only the Python standard library is used: each tarball is downloaded from the np
 sha512 pinned below (the registry's own ``dist.integrity``), and only the files listed here are
 copied out of it; nothing is extracted by the archive's own paths and nothing is executed.
 
-Idempotent: does nothing when _offline/ already holds these versions. ``--force`` refetches.
+Idempotent: does nothing when _offline/ already holds these versions and every file listed here.
+``--force`` refetches.
 
 Usage: ``python scripts/fetch_offline_assets.py [--force] [--dest DIR]`` (``make book`` runs it).
 """
@@ -41,7 +44,9 @@ PACKAGES = [
       "mathjax/output/chtml/fonts/woff-v2/": "package/es5/output/chtml/fonts/woff-v2/"}),
     ("@jupyter-widgets/html-manager", "1.0.6",
      "+Mn+Ra8wyIHrYaUpfmf9A3dsLkt/NuwzPQN8sthdxBD35VV5cOJbpmgMhNR27n/rmP3mKyEe0PWCJrtZrXTXDQ==",
-     {"widgets/embed-amd.js": "package/dist/embed-amd.js"}),
+     {"widgets/embed-amd.js": "package/dist/embed-amd.js",
+      # Font Awesome 4 (woff2), which the bundle's stylesheet asks for by this hashed name
+      "widgets/fonts/1551f4f60c37af51121f.woff2": "package/dist/1551f4f60c37af51121f.woff2"}),
     ("requirejs", "2.3.6",
      "ipEzlWQe6RK3jkzikgCupiTbTvm4S0/CAU5GlgptkN5SO6F3u0UD0K18wy6ErDqiCyP4J4YYe1HuAShvsxePLg==",
      {"widgets/require.js": "package/require.js"}),
@@ -105,7 +110,8 @@ def download(url, timeout=60):
 
 
 def fetch(dest, force=False, registry=None, get=download, packages=PACKAGES):
-    """Fill ``dest`` with the pinned assets unless its stamp says it already has them.
+    """Fill ``dest`` with the pinned assets unless its stamp names these versions and every file
+    listed in ``packages`` is there.
 
     Everything is staged in a temporary folder beside ``dest`` and moved into place only when
     every package downloaded and verified, so ``dest`` is never left half written.
@@ -115,7 +121,8 @@ def fetch(dest, force=False, registry=None, get=download, packages=PACKAGES):
     registry = registry or os.environ.get("npm_config_registry") or os.environ.get("NPM_CONFIG_REGISTRY") \
         or REGISTRY
     stamp = dest / STAMP
-    if not force and stamp.is_file() and stamp.read_text().strip() == wanted(packages):
+    complete = all((dest / target).exists() for *_, files in packages for target in files)
+    if not force and complete and stamp.is_file() and stamp.read_text().strip() == wanted(packages):
         print(f"offline assets: up to date in {dest}/")
         return False
     dest.parent.mkdir(parents=True, exist_ok=True)
