@@ -203,14 +203,6 @@ class _Explorer:
     def _after_sync(self):
         pass
 
-    def _checked(self, settings):
-        """A copy of the current settings updated with ``settings``, each value checked by
-        ``_check_setting`` before anything changes (for the explorers that retrain)."""
-        unknown = [k for k in settings if k not in self.SETTINGS]
-        if unknown:
-            raise ValueError(f"{unknown[0]}: unknown setting; expected one of {', '.join(self.SETTINGS)}")
-        return {**self.settings, **{name: self._check_setting(name, value) for name, value in settings.items()}}
-
     def _on_change(self, name, new):
         if not self._syncing:
             self.set(**{name: new})
@@ -430,7 +422,35 @@ class SurfaceExplorer(_Explorer):
         return widgets.HBox([panel, self._out])
 
 
-class TrainingExplorer(_Explorer):
+class _RetrainingExplorer(_Explorer):
+    """An explorer that trains a fresh model whenever a setting changes: its ``settings`` are
+    checked one by one by ``_check_setting``, ``_train(settings)`` trains, ``_redraw`` draws."""
+
+    def _checked(self, settings):
+        """A copy of the current settings updated with ``settings``, each value checked before
+        anything changes."""
+        unknown = [k for k in settings if k not in self.SETTINGS]
+        if unknown:
+            raise ValueError(f"{unknown[0]}: unknown setting; expected one of {', '.join(self.SETTINGS)}")
+        return {**self.settings, **{name: self._check_setting(name, value) for name, value in settings.items()}}
+
+    def set(self, **settings):
+        """Change any of :attr:`SETTINGS`; retrain if a setting changed; redraw.
+
+        Every value is checked before anything changes. Controls made by :meth:`widget` move to
+        the new values. Returns the matplotlib Figure.
+        """
+        new = self._checked(settings)
+        if new != self.settings or self.model is None:
+            self._train(new)
+        self._sync_controls()
+        return self._redraw()
+
+    def _control_values(self):
+        return self.settings
+
+
+class TrainingExplorer(_RetrainingExplorer):
     """Train a small :class:`ffnn.FFNN` with the chosen settings and draw its loss per epoch.
 
     The settings are ``learning_rate``, ``batch_size``, ``optimizer`` (``"sgd"``, ``"momentum"``,
@@ -520,18 +540,6 @@ class TrainingExplorer(_Explorer):
             return _name_of("none" if value is None else value, "regularization", self.REGULARIZATIONS)
         return check_real(value, "lam", low=0)
 
-    def set(self, **settings):
-        """Change any of :attr:`SETTINGS`; retrain if a setting changed; redraw.
-
-        Every value is checked before anything changes. Controls made by :meth:`widget` move to
-        the new values. Returns the matplotlib Figure.
-        """
-        new = self._checked(settings)
-        if new != self.settings or self.model is None:
-            self._train(new)
-        self._sync_controls()
-        return self._redraw()
-
     def regularizer(self, settings=None):
         """The ``regularization=`` argument for the settings: None, ffnn.L1(lam) or ffnn.L2(lam)."""
         s = self.settings if settings is None else settings
@@ -594,9 +602,6 @@ class TrainingExplorer(_Explorer):
         return self._show()
 
     # ------------------------------------------------------------------ ipywidgets
-    def _control_values(self):
-        return self.settings
-
     def _after_sync(self):
         self._controls["lam"].disabled = self.settings["regularization"] == "none"
 
@@ -756,7 +761,7 @@ class SweepExplorer:
         return widgets.VBox([self._dropdown, self._out])
 
 
-class BoundaryExplorer(_Explorer):
+class BoundaryExplorer(_RetrainingExplorer):
     """Train a small :class:`ffnn.FFNN` on a two-dimensional toy problem and draw what it learnt:
     the decision boundary over the points (left) and the training loss per epoch (right).
 
@@ -808,14 +813,6 @@ class BoundaryExplorer(_Explorer):
             return check_positive(value, "learning_rate")
         return check_real(value, "lam", low=0)
 
-    def set(self, **settings):
-        """Change any of :attr:`SETTINGS`; retrain if one changed; redraw. Returns the Figure."""
-        new = self._checked(settings)
-        if new != self.settings or self.model is None:
-            self._train(new)
-        self._sync_controls()
-        return self._redraw()
-
     def _train(self, settings):
         X, y = self.data(settings["dataset"])
         n_classes = int(y.max()) + 1
@@ -849,9 +846,6 @@ class BoundaryExplorer(_Explorer):
         self.loss_ax.set_title(f"Adam, learning rate {s['learning_rate']:.3g}", fontsize="medium")
         self.loss_ax.grid(alpha=0.3, which="both")
         return self._show()
-
-    def _control_values(self):
-        return self.settings
 
     def _snapshot(self):
         return self.model, self.settings, self.diverged   # restored without training again
