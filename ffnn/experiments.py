@@ -44,14 +44,16 @@ Split.__doc__ = "Training, validation and test arrays: X (N, n_in) float32, y (N
 def load_data(name="mnist", n_val=None, n_train=None, seed=0):
     """Load a dataset and hold out a validation set from its training set.
 
-    ``name`` is ``"mnist"`` (:func:`ffnn.datasets.load_mnist`, 60 000 / 10 000) or ``"digits"``
+    ``name`` is ``"mnist"`` (:func:`ffnn.datasets.load_mnist`, 60 000 / 10 000),
+    ``"fashion-mnist"`` (:func:`ffnn.datasets.load_fashion_mnist`, 60 000 / 10 000) or ``"digits"``
     (:func:`ffnn.datasets.load_digits`, 1 347 / 450). The training rows are shuffled with
     ``seed`` and the last ``n_val`` of them become the validation set (default: one sixth, i.e.
     10 000 for MNIST). ``n_train`` keeps only the first ``n_train`` of the remaining rows, for
     quick runs. The test set is untouched. Returns a :class:`Split`.
     """
     from . import datasets
-    loaders = {"mnist": datasets.load_mnist, "digits": datasets.load_digits}
+    loaders = {"mnist": datasets.load_mnist, "fashion-mnist": datasets.load_fashion_mnist,
+               "digits": datasets.load_digits}
     check_choice(name, "name", tuple(loaders))
     seed = check_int(seed, "seed", minimum=0)
     if n_train is not None:

@@ -46,6 +46,18 @@ def test_load_data_holds_out_a_seeded_validation_set():
     assert len(load_data("digits", n_train=100).X_train) == 100
 
 
+def test_load_data_reads_fashion_mnist_through_its_own_loader(monkeypatch):
+    # A small stand-in for Fashion-MNIST: 60 training rows whose first pixel is the row number.
+    X = np.tile(np.arange(60, dtype=np.float32)[:, None], (1, 784))
+    fake = (X, np.arange(60) % 10, X[:7] + 100, np.arange(7) % 10)
+    monkeypatch.setattr(ffnn.datasets, "load_fashion_mnist", lambda: fake)
+    monkeypatch.setattr(ffnn.datasets, "load_mnist", lambda: pytest.fail("read MNIST"))
+    split = load_data("fashion-mnist", seed=1)
+    assert (len(split.X_train), len(split.X_val)) == (50, 10)      # one sixth held out
+    assert sorted(np.concatenate([split.X_train[:, 0], split.X_val[:, 0]])) == list(range(60))
+    np.testing.assert_array_equal(split.X_test, fake[2])
+
+
 @pytest.mark.parametrize("kwargs, argname", [({"name": "cifar"}, "name"), ({"n_val": 0}, "n_val"),
                                              ({"n_train": -1}, "n_train")])
 def test_load_data_rejects_bad_arguments(kwargs, argname):
