@@ -130,3 +130,15 @@ def test_one_full_mnist_run_of_the_recipe_reaches_the_target():
     assert accuracy >= 0.984, accuracy
     # The exit status reports both targets; the time is printed, not asserted, in a unit test.
     assert out.returncode == (0 if seconds <= 180 else 1), (out.returncode, seconds)
+
+
+def test_baseline_is_the_sklearn_comparison_pages_configuration_with_more_epochs():
+    page = (ROOT / "book" / "experiments" / "sklearn_comparison.md").read_text()
+    block = re.search(r"^config = (\{.*?\})\n", page, re.S | re.M)[1]
+    namespace = {"ffnn": ffnn, "EPOCHS": capstone.EPOCHS, "ALPHA": 1e-4}
+    assert re.search(r"^ALPHA = 1e-4 ", page, re.M) and re.search(r"^EPOCHS = 10 ", page, re.M)
+    page_config = eval(block, namespace)       # the page's own literal, with EPOCHS = 20
+    # The page leaves dtype to the configuration defaults; the baseline names it.
+    assert capstone.BASELINE["dtype"] == ffnn.config.DEFAULTS["dtype"]
+    assert ({k: repr(v) for k, v in page_config.items()}
+            == {k: repr(v) for k, v in capstone.BASELINE.items() if k != "dtype"})
