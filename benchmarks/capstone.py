@@ -18,8 +18,8 @@ The studies write the figures the chapter shows into a JSON file (``--out``, by 
     python benchmarks/capstone.py --study fashion    # the recipe on Fashion-MNIST, 3 seeds
     python benchmarks/capstone.py --study sklearn    # MLPClassifier tuned on the same validation split
 
-Run it on a quiet machine: the file records training seconds, and ``--jobs`` is always 1 so that
-each run has both cores' BLAS threads.
+Run it on a quiet machine: the file records training seconds. Runs are trained one at a time
+(``sweep(..., n_jobs=1)``), so that each has both cores' BLAS threads.
 """
 import argparse
 import json

@@ -4,8 +4,9 @@
 >>> model = ffnn.FFNN([784, 128, 64, 10], ["relu", "relu", "softmax"], "categorical_crossentropy")
 
 The core (this namespace) needs only NumPy. The submodules ``plot``, ``widgets``, ``datasets``,
-``experiments``, ``capstone``, ``config``, ``table``, ``comparison``, ``autograd``, ``metrics``, ``monitor`` and
-``sklearn`` are imported on first use, so ``import ffnn`` stays fast and scikit-learn / ipywidgets stay optional.
+``experiments``, ``capstone``, ``config``, ``table``, ``comparison``, ``autograd``, ``metrics``,
+``monitor`` and ``sklearn`` are imported on first use, so ``import ffnn`` stays fast and
+scikit-learn / ipywidgets stay optional.
 """
 import importlib
 
@@ -20,8 +21,8 @@ __version__ = "0.1.0"
 
 load = FFNN.load
 
-_LAZY = ("autograd", "capstone", "comparison", "config", "datasets", "experiments", "metrics", "monitor", "plot", "sklearn",
-         "table", "widgets")
+_LAZY = ("autograd", "capstone", "comparison", "config", "datasets", "experiments", "metrics", "monitor",
+         "plot", "sklearn", "table", "widgets")
 
 __all__ = ["FFNN", "Dense", "History", "L1", "L2", "DivergenceError", "compare", "gradcheck", "load",
            "activations", "init", "losses", "optim", "regularization", "schedules", "__version__", *_LAZY]
